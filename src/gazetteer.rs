@@ -1,0 +1,686 @@
+//! Gazetteer: `gazetteers/*.tsv` -> [`Gazetteer`] (entities, one automaton, word lists).
+//!
+//! Countries, organisations and people are read from their files, every alias becomes a
+//! pattern of one leftmost-longest, ASCII-case-insensitive Aho-Corasick automaton built
+//! once per run, and each pattern keeps the case rule that [`crate::tag`] checks on a
+//! match: acronyms match exactly, other aliases need a capital wherever the alias has one.
+//! Two entities that claim the same alias are a configuration error naming both lines.
+
+use crate::datafile::{list, opt, DataFile};
+use crate::error::{Error, Errors};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::Path;
+
+/// What an entity is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    /// A country or territory (id: ISO 3166-1 alpha-3).
+    Country,
+    /// A person (id: slug).
+    Person,
+    /// An organisation (id: slug).
+    Org,
+}
+
+impl Kind {
+    /// The name written to CSV.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Country => "country",
+            Kind::Person => "person",
+            Kind::Org => "org",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How an alias names its entity; decides case rules and how relations read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Form {
+    /// A name ("India", "Narendra Modi", "World Trade Organization").
+    Name,
+    /// An exact-case short form ("US", "WTO").
+    Acronym,
+    /// A demonym or adjective ("Indian").
+    Demonym,
+    /// A capital used as a metonym ("New Delhi").
+    Capital,
+    /// A bare surname or short form of a person ("Modi").
+    Short,
+    /// A title standing for a person ("the Indian premier").
+    Role,
+}
+
+/// One entity of the gazetteer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entity {
+    /// Canonical id: ISO alpha-3 for countries, a slug otherwise.
+    pub id: String,
+    /// Display name.
+    pub label: String,
+    /// What it is.
+    pub kind: Kind,
+    /// The ISO alpha-3 country it belongs to (itself for a country), if any.
+    pub country: Option<String>,
+    /// For officials of international bodies: the organisation id.
+    pub org: Option<String>,
+    /// Role or type, free text from the data file.
+    pub role: String,
+}
+
+/// What a pattern of the automaton stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// One entity, named in this form.
+    Entity(u32, Form),
+    /// A bare form shared by several people: resolved by context.
+    Ambiguous(Vec<u32>),
+    /// A phrase that is no entity and hides the aliases inside it.
+    Shadow,
+}
+
+/// One spelling that the automaton finds, with its case rule.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// What it means.
+    pub target: Target,
+    /// The alias as written in the data.
+    pub alias: String,
+    /// Acronyms must match byte for byte.
+    pub exact: bool,
+    /// Where (and in which file/line) it was defined, for collision messages.
+    origin: (String, usize),
+}
+
+impl Candidate {
+    /// Does the matched text satisfy this spelling's case rule?
+    pub fn case_ok(&self, text: &str) -> bool {
+        if self.exact {
+            return text == self.alias;
+        }
+        let a = self.alias.as_bytes();
+        let t = text.as_bytes();
+        if a.len() != t.len() {
+            return false;
+        }
+        let mut word_start = true;
+        for (i, &c) in a.iter().enumerate() {
+            if word_start && c.is_ascii_uppercase() && !t[i].is_ascii_uppercase() {
+                return false;
+            }
+            word_start = !c.is_ascii_alphanumeric() && c < 0x80;
+        }
+        true
+    }
+}
+
+/// The loaded gazetteer: entities, the automaton over every alias, and word lists.
+#[derive(Debug, Clone)]
+pub struct Gazetteer {
+    /// All entities; a mention refers to one by index.
+    pub entities: Vec<Entity>,
+    /// For each automaton pattern, its spellings (several when they differ only in case).
+    pub patterns: Vec<Vec<Candidate>>,
+    automaton: AhoCorasick,
+    titles: HashSet<String>,
+    title_words: HashSet<String>,
+    given_names: HashSet<String>,
+    by_id: HashMap<String, u32>,
+}
+
+/// The gazetteer's source files, read from one directory.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    /// countries.tsv
+    pub countries: DataFile,
+    /// orgs.tsv
+    pub orgs: DataFile,
+    /// people.tsv
+    pub people: DataFile,
+    /// shadows.tsv
+    pub shadows: DataFile,
+    /// titles.txt
+    pub titles: DataFile,
+    /// given_names.txt
+    pub given_names: DataFile,
+}
+
+impl Sources {
+    /// Reads the entity files of a gazetteer directory.
+    pub fn read(dir: &Path) -> Result<Sources, Error> {
+        Ok(Sources {
+            countries: DataFile::read(dir, "countries.tsv")?,
+            orgs: DataFile::read(dir, "orgs.tsv")?,
+            people: DataFile::read(dir, "people.tsv")?,
+            shadows: DataFile::read(dir, "shadows.tsv")?,
+            titles: DataFile::read(dir, "titles.txt")?,
+            given_names: DataFile::read(dir, "given_names.txt")?,
+        })
+    }
+}
+
+/// Collects entities and spellings while the files are read.
+#[derive(Default)]
+struct Builder {
+    entities: Vec<Entity>,
+    by_id: HashMap<String, u32>,
+    keys: HashMap<String, usize>,
+    patterns: Vec<Vec<Candidate>>,
+    errors: Vec<Error>,
+}
+
+impl Builder {
+    fn entity(&mut self, file: &DataFile, line: usize, e: Entity) -> Option<u32> {
+        if let Some(&prev) = self.by_id.get(&e.id) {
+            let _ = prev;
+            self.errors
+                .push(file.error(line, format!("id '{}' is defined twice", e.id)));
+            return None;
+        }
+        let idx = self.entities.len() as u32;
+        self.by_id.insert(e.id.clone(), idx);
+        self.entities.push(e);
+        Some(idx)
+    }
+
+    fn alias(&mut self, file: &DataFile, line: usize, alias: &str, target: Target, exact: bool) {
+        let alias = fold_alias(alias);
+        if alias.is_empty() {
+            return;
+        }
+        let key = alias.to_ascii_lowercase();
+        let cand = Candidate {
+            target,
+            alias: alias.clone(),
+            exact,
+            origin: (file.path.display().to_string(), line),
+        };
+        let Some(&p) = self.keys.get(&key) else {
+            self.keys.insert(key, self.patterns.len());
+            self.patterns.push(vec![cand]);
+            return;
+        };
+        let slot = &mut self.patterns[p];
+        for other in slot.iter_mut() {
+            let same_spelling = !(other.exact && cand.exact) || other.alias == cand.alias;
+            if !same_spelling {
+                continue;
+            }
+            match (&mut other.target, &cand.target) {
+                (a, b) if a == b => return,
+                (Target::Entity(x, Form::Short), Target::Entity(y, Form::Short)) => {
+                    let (x, y) = (*x, *y);
+                    other.target = Target::Ambiguous(vec![x, y]);
+                    return;
+                }
+                (Target::Ambiguous(list), Target::Entity(y, Form::Short)) => {
+                    list.push(*y);
+                    return;
+                }
+                (Target::Entity(x, _), Target::Entity(y, _)) if x == y => return,
+                _ => {
+                    let (f, l) = &other.origin;
+                    self.errors.push(file.error(
+                        line,
+                        format!(
+                            "alias '{}' collides with '{}' at {}:{}",
+                            alias, other.alias, f, l
+                        ),
+                    ));
+                    return;
+                }
+            }
+        }
+        slot.push(cand);
+    }
+}
+
+/// Folds an alias the way [`crate::normalise`] folds text (curly quotes, dashes).
+fn fold_alias(alias: &str) -> String {
+    alias
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '\u{2018}' | '\u{2019}' => '\'',
+            '\u{201C}' | '\u{201D}' => '"',
+            '\u{2010}'..='\u{2015}' => '-',
+            c => c,
+        })
+        .collect()
+}
+
+impl Gazetteer {
+    /// Reads and builds the gazetteer of a directory; every bad row is reported.
+    pub fn load(dir: &Path) -> Result<Gazetteer, Errors> {
+        let sources = Sources::read(dir).map_err(|e| Errors(vec![e]))?;
+        Gazetteer::build(&sources)
+    }
+
+    /// Builds the gazetteer from its sources.
+    pub fn build(src: &Sources) -> Result<Gazetteer, Errors> {
+        let mut b = Builder::default();
+        read_countries(&mut b, &src.countries);
+        read_orgs(&mut b, &src.orgs);
+        read_people(&mut b, &src.people);
+        match src.shadows.table(&["phrase", "note"]) {
+            Ok(rows) => {
+                for r in rows {
+                    b.alias(&src.shadows, r.line, r.fields[0], Target::Shadow, false);
+                }
+            }
+            Err(e) => b.errors.push(e),
+        }
+        let titles = words(&src.titles, &mut b.errors, true);
+        let title_words = titles
+            .iter()
+            .flat_map(|t| t.split(' '))
+            .map(str::to_string)
+            .collect();
+        let given_names = words(&src.given_names, &mut b.errors, false);
+        if !b.errors.is_empty() {
+            return Err(Errors(b.errors));
+        }
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .ascii_case_insensitive(true)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(b.patterns.iter().map(|c| c[0].alias.as_str()))
+            .or_else(|_| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .ascii_case_insensitive(true)
+                    .build(b.patterns.iter().map(|c| c[0].alias.as_str()))
+            })
+            .map_err(|e| {
+                Errors(vec![Error::file(
+                    &src.countries.path,
+                    format!("automaton: {e}"),
+                )])
+            })?;
+        Ok(Gazetteer {
+            entities: b.entities,
+            patterns: b.patterns,
+            automaton,
+            titles,
+            title_words,
+            given_names,
+            by_id: b.by_id,
+        })
+    }
+
+    /// The automaton over all aliases (pattern ids index [`Gazetteer::patterns`]).
+    pub fn automaton(&self) -> &AhoCorasick {
+        &self.automaton
+    }
+
+    /// The entity with this id.
+    pub fn find(&self, id: &str) -> Option<u32> {
+        self.by_id.get(id).copied()
+    }
+
+    /// Is this word part of some title ("president", "foreign", "minister")?
+    pub fn is_title_word(&self, word: &str) -> bool {
+        self.title_words.contains(&word.to_lowercase())
+    }
+
+    /// Is this whole phrase a title ("prime minister", "premier")?
+    pub fn is_title(&self, phrase: &str) -> bool {
+        self.titles.contains(&phrase.to_lowercase())
+    }
+
+    /// Is this a known given name ("Kevin")?
+    pub fn is_given_name(&self, word: &str) -> bool {
+        self.given_names.contains(word)
+    }
+
+    /// Every alias with its entity id (for `newsgraph aliases`), in pattern order.
+    pub fn aliases(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+        self.patterns.iter().flatten().map(|c| {
+            let id = match &c.target {
+                Target::Entity(e, _) => Some(self.entities[*e as usize].id.as_str()),
+                _ => None,
+            };
+            (c.alias.as_str(), id)
+        })
+    }
+
+    /// Counts for `newsgraph check`: entities per kind and aliases in total.
+    pub fn stats(&self) -> (usize, usize, usize, usize) {
+        let count = |k| self.entities.iter().filter(|e| e.kind == k).count();
+        let aliases = self
+            .patterns
+            .iter()
+            .flatten()
+            .filter(|c| !matches!(c.target, Target::Shadow))
+            .count();
+        (
+            count(Kind::Country),
+            count(Kind::Person),
+            count(Kind::Org),
+            aliases,
+        )
+    }
+}
+
+fn words(file: &DataFile, errors: &mut Vec<Error>, split: bool) -> HashSet<String> {
+    let mut set = HashSet::new();
+    match file.table(&["entry"]) {
+        Ok(rows) => {
+            for r in rows {
+                if split {
+                    let words: Vec<String> = r.fields[0]
+                        .split_whitespace()
+                        .map(str::to_lowercase)
+                        .collect();
+                    set.insert(words.join(" "));
+                } else {
+                    set.insert(r.fields[0].to_string());
+                }
+            }
+        }
+        Err(e) => errors.push(e),
+    }
+    set
+}
+
+fn check_alpha3(file: &DataFile, line: usize, code: &str, errors: &mut Vec<Error>) -> bool {
+    let ok = code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase());
+    if !ok {
+        errors.push(file.error(line, format!("'{code}' is not an ISO 3166-1 alpha-3 code")));
+    }
+    ok
+}
+
+fn check_slug(file: &DataFile, line: usize, id: &str, errors: &mut Vec<Error>) -> bool {
+    let ok = !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !ok {
+        errors.push(file.error(
+            line,
+            format!("id '{id}' is not a lowercase slug (a-z, 0-9, '-')"),
+        ));
+    }
+    ok
+}
+
+fn read_countries(b: &mut Builder, file: &DataFile) {
+    let cols = ["id", "label", "names", "demonyms", "capitals", "acronyms"];
+    let rows = match file.table(&cols) {
+        Ok(r) => r,
+        Err(e) => return b.errors.push(e),
+    };
+    for r in rows {
+        let f = &r.fields;
+        if !check_alpha3(file, r.line, f[0], &mut b.errors) {
+            continue;
+        }
+        let e = Entity {
+            id: f[0].to_string(),
+            label: f[1].to_string(),
+            kind: Kind::Country,
+            country: Some(f[0].to_string()),
+            org: None,
+            role: "country".to_string(),
+        };
+        let Some(i) = b.entity(file, r.line, e) else {
+            continue;
+        };
+        b.alias(file, r.line, f[1], Target::Entity(i, Form::Name), false);
+        for (col, form, exact) in [
+            (2, Form::Name, false),
+            (3, Form::Demonym, false),
+            (4, Form::Capital, false),
+            (5, Form::Acronym, true),
+        ] {
+            for a in list(f[col]) {
+                b.alias(file, r.line, a, Target::Entity(i, form), exact);
+            }
+        }
+    }
+}
+
+fn read_orgs(b: &mut Builder, file: &DataFile) {
+    let cols = ["id", "label", "country", "type", "names", "acronyms"];
+    let rows = match file.table(&cols) {
+        Ok(r) => r,
+        Err(e) => return b.errors.push(e),
+    };
+    for r in rows {
+        let f = &r.fields;
+        if !check_slug(file, r.line, f[0], &mut b.errors) {
+            continue;
+        }
+        let country = opt(f[2]).map(str::to_string);
+        if let Some(c) = &country {
+            check_alpha3(file, r.line, c, &mut b.errors);
+        }
+        let e = Entity {
+            id: f[0].to_string(),
+            label: f[1].to_string(),
+            kind: Kind::Org,
+            country,
+            org: None,
+            role: f[3].to_string(),
+        };
+        let Some(i) = b.entity(file, r.line, e) else {
+            continue;
+        };
+        b.alias(file, r.line, f[1], Target::Entity(i, Form::Name), false);
+        for a in list(f[4]) {
+            b.alias(file, r.line, a, Target::Entity(i, Form::Name), false);
+        }
+        for a in list(f[5]) {
+            b.alias(file, r.line, a, Target::Entity(i, Form::Acronym), true);
+        }
+    }
+}
+
+fn read_people(b: &mut Builder, file: &DataFile) {
+    let cols = [
+        "id", "label", "country", "role", "org", "aliases", "short", "checked",
+    ];
+    let rows = match file.table(&cols) {
+        Ok(r) => r,
+        Err(e) => return b.errors.push(e),
+    };
+    for r in rows {
+        let f = &r.fields;
+        if !check_slug(file, r.line, f[0], &mut b.errors)
+            || !check_alpha3(file, r.line, f[2], &mut b.errors)
+        {
+            continue;
+        }
+        let org = opt(f[4]).map(str::to_string);
+        if let Some(o) = &org {
+            if !b.by_id.contains_key(o) {
+                b.errors
+                    .push(file.error(r.line, format!("org '{o}' is not an id in orgs.tsv")));
+            }
+        }
+        let e = Entity {
+            id: f[0].to_string(),
+            label: f[1].to_string(),
+            kind: Kind::Person,
+            country: Some(f[2].to_string()),
+            org,
+            role: f[3].to_string(),
+        };
+        let Some(i) = b.entity(file, r.line, e) else {
+            continue;
+        };
+        b.alias(file, r.line, f[1], Target::Entity(i, Form::Name), false);
+        for a in list(f[5]) {
+            b.alias(file, r.line, a, Target::Entity(i, Form::Name), false);
+        }
+        for a in list(f[6]) {
+            b.alias(file, r.line, a, Target::Entity(i, Form::Short), false);
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A small gazetteer for unit tests across modules.
+    pub(crate) fn small() -> Gazetteer {
+        let src = Sources {
+            countries: DataFile::from_text(
+                "countries.tsv",
+                "IND\tIndia\tRepublic of India\tIndian|Indians\tNew Delhi\t-\n\
+                 USA\tUnited States\tAmerica|United States of America\tAmerican|Americans\tWashington\tUS|U.S.|USA\n\
+                 RUS\tRussia\tRussian Federation\tRussian|Russians\tMoscow\t-\n\
+                 CHN\tChina\tPeople's Republic of China\tChinese\tBeijing\tPRC\n\
+                 JOR\tJordan\t-\tJordanian\tAmman\t-\n\
+                 TCD\tChad\t-\tChadian\tN'Djamena\t-\n\
+                 TUR\tTurkey\tTürkiye|Turkiye\tTurkish\tAnkara\t-\n\
+                 SSD\tSouth Sudan\t-\tSouth Sudanese\tJuba\t-\n\
+                 SDN\tSudan\t-\tSudanese\tKhartoum\t-\n\
+                 GNQ\tEquatorial Guinea\t-\tEquatoguinean\tMalabo\t-\n\
+                 GIN\tGuinea\t-\t-\tConakry\t-\n\
+                 JPN\tJapan\t-\tJapanese\tTokyo\t-\n\
+                 KOR\tSouth Korea\tRepublic of Korea\tSouth Korean|South Koreans\tSeoul\tROK\n\
+                 PRK\tNorth Korea\t-\tNorth Korean|North Koreans\tPyongyang\tDPRK\n\
+                 CAN\tCanada\t-\tCanadian|Canadians\tOttawa\t-\n\
+                 CHL\tChile\t-\tChilean|Chileans\tSantiago\t-\n\
+                 IDN\tIndonesia\t-\tIndonesian|Indonesians\tJakarta\t-\n\
+                 AUS\tAustralia\t-\tAustralian|Australians\tCanberra\t-\n\
+                 KEN\tKenya\t-\tKenyan|Kenyans\tNairobi\t-\n\
+                 ETH\tEthiopia\t-\tEthiopian|Ethiopians\tAddis Ababa\t-\n\
+                 VNM\tVietnam\tViet Nam\tVietnamese\tHanoi\t-\n\
+                 QAT\tQatar\t-\tQatari|Qataris\tDoha\t-\n\
+                 GBR\tUnited Kingdom\tBritain\tBritish\tLondon\tUK|U.K.\n",
+            ),
+            orgs: DataFile::from_text(
+                "orgs.tsv",
+                "washington-times\tThe Washington Times\tUSA\tmedia\tWashington Times\t-\n\
+                 european-union\tEuropean Union\t-\tintergovernmental\t-\tEU\n\
+                 rosneft\tRosneft\tRUS\tstate-company\t-\t-\n\
+                 lukoil\tLukoil\tRUS\tcompany\t-\t-\n\
+                 white-house\tWhite House\tUSA\tgovernment\t-\t-\n",
+            ),
+            people: DataFile::from_text(
+                "people.tsv",
+                "vladimir-putin\tVladimir Putin\tRUS\tPresident of Russia\t-\tVladimir Vladimirovich Putin\tPutin\t2026-11-23\n\
+                 donald-trump\tDonald Trump\tUSA\tPresident of the United States\t-\tDonald J. Trump\tTrump\t2026-11-23\n\
+                 narendra-modi\tNarendra Modi\tIND\tPrime Minister of India\t-\t-\tModi\t2026-11-23\n\
+                 gabriel-boric\tGabriel Boric\tCHL\tPresident of Chile\t-\t-\tBoric\t2026-11-23\n\
+                 kim-jong-un\tKim Jong Un\tPRK\tSupreme Leader\t-\tKim Jong-un\tKim\t2026-11-23\n\
+                 kim-keon-hee\tKim Keon-hee\tKOR\tFormer First Lady\t-\t-\tKim\t2026-11-23\n\
+                 marco-rubio\tMarco Rubio\tUSA\tSecretary of State\t-\t-\tRubio\t2026-11-23\n\
+                 subrahmanyam-jaishankar\tSubrahmanyam Jaishankar\tIND\tMinister of External Affairs\t-\tS. Jaishankar\tJaishankar\t2026-11-23\n\
+                 rick-switzer\tRick Switzer\tUSA\tDeputy USTR\t-\t-\tSwitzer\t2026-11-23\n\
+                 prabowo-subianto\tPrabowo Subianto\tIDN\tPresident of Indonesia\t-\t-\tPrabowo\t2026-11-23\n\
+                 mark-carney\tMark Carney\tCAN\tPrime Minister of Canada\t-\t-\tCarney\t2026-11-23\n",
+            ),
+            shadows: DataFile::from_text(
+                "shadows.tsv",
+                "Indian Ocean\tsea\nLatin American\tregion\nNew South Wales\tstate\n",
+            ),
+            titles: DataFile::from_text(
+                "titles.txt",
+                "president\nprime minister\npremier\nforeign minister\nsecretary of state\ntrade representative\ndeputy\ncommerce minister\n",
+            ),
+            given_names: DataFile::from_text("given_names.txt", "Kevin\nChad\nJordan\nMark\n"),
+        };
+        match Gazetteer::build(&src) {
+            Ok(g) => g,
+            Err(e) => panic!("test gazetteer: {e}"),
+        }
+    }
+
+    #[test]
+    fn case_rules() {
+        let g = small();
+        let find = |alias: &str| {
+            g.patterns
+                .iter()
+                .flatten()
+                .find(|c| c.alias == alias)
+                .cloned()
+                .unwrap()
+        };
+        assert!(find("US").case_ok("US"));
+        assert!(!find("US").case_ok("us"));
+        assert!(!find("US").case_ok("Us"));
+        assert!(find("Turkey").case_ok("Turkey"));
+        assert!(!find("Turkey").case_ok("turkey"));
+        assert!(find("China").case_ok("CHINA"));
+        assert!(!find("China").case_ok("china"));
+        assert!(find("Republic of India").case_ok("Republic Of India"));
+    }
+
+    #[test]
+    fn shared_short_forms_become_ambiguous() {
+        let g = small();
+        let kim = g
+            .patterns
+            .iter()
+            .flatten()
+            .find(|c| c.alias == "Kim")
+            .unwrap();
+        assert!(matches!(&kim.target, Target::Ambiguous(v) if v.len() == 2));
+    }
+
+    #[test]
+    fn colliding_aliases_are_errors_with_lines() {
+        let mut src_countries =
+            "IND\tIndia\t-\tIndian\t-\t-\nIDN\tIndonesia\t-\tIndian\t-\t-\n".to_string();
+        src_countries.push_str("USA\tUnited States\t-\t-\t-\tUS\n");
+        let g = small();
+        let _ = g;
+        let src = Sources {
+            countries: DataFile::from_text("countries.tsv", &src_countries),
+            orgs: DataFile::from_text("orgs.tsv", "x\tX\t-\tother\t-\tUS\n"),
+            people: DataFile::from_text("people.tsv", ""),
+            shadows: DataFile::from_text("shadows.tsv", ""),
+            titles: DataFile::from_text("titles.txt", ""),
+            given_names: DataFile::from_text("given_names.txt", ""),
+        };
+        let errs = Gazetteer::build(&src).unwrap_err().to_string();
+        assert!(
+            errs.contains(
+                "countries.tsv:2: alias 'Indian' collides with 'Indian' at countries.tsv:1"
+            ),
+            "{errs}"
+        );
+        assert!(errs.contains("orgs.tsv:1: alias 'US' collides"), "{errs}");
+    }
+
+    #[test]
+    fn bad_codes_are_reported() {
+        let src = Sources {
+            countries: DataFile::from_text("countries.tsv", "india\tIndia\t-\t-\t-\t-\n"),
+            orgs: DataFile::from_text("orgs.tsv", "Bad Id\tX\t-\tother\t-\t-\n"),
+            people: DataFile::from_text(
+                "people.tsv",
+                "p\tP Q\tIND\trole\tnope\t-\t-\t2026-01-01\n",
+            ),
+            shadows: DataFile::from_text("shadows.tsv", ""),
+            titles: DataFile::from_text("titles.txt", ""),
+            given_names: DataFile::from_text("given_names.txt", ""),
+        };
+        let errs = Gazetteer::build(&src).unwrap_err().to_string();
+        assert!(
+            errs.contains("countries.tsv:1: 'india' is not an ISO 3166-1 alpha-3 code"),
+            "{errs}"
+        );
+        assert!(
+            errs.contains("orgs.tsv:1: id 'Bad Id' is not a lowercase slug"),
+            "{errs}"
+        );
+        assert!(
+            errs.contains("people.tsv:1: org 'nope' is not an id"),
+            "{errs}"
+        );
+    }
+}

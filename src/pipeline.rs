@@ -1,0 +1,705 @@
+//! Pipeline: a folder of articles -> the four CSVs, reusing what earlier runs extracted.
+//!
+//! list files -> classify (new, changed, unchanged, removed) -> in chunks, in parallel:
+//! read -> normalise -> tag -> relate -> rows; in order: stream rows to the staged
+//! CSVs and cache, fold them into the graph -> write nodes and edges -> commit the set.
+//! The one place with file I/O, threads and progress.
+
+use crate::config::{is_date, Config};
+use crate::gazetteer::{Gazetteer, Kind};
+use crate::normalise::{Doc, Normaliser};
+use crate::relate::relate;
+use crate::rules::Rules;
+use crate::store::{self, CacheRecord, Entry, Store};
+use crate::tag::{tag, Mention};
+use crate::write::{ArticleRows, Graph, MentionRow, RelationRow, RowWriter};
+use anyhow::{bail, Context as _, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Instant, UNIX_EPOCH};
+
+/// Articles handled per parallel batch: bounds memory, keeps output order.
+const CHUNK: usize = 1024;
+
+/// What a run did, for the summary line and tests.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Articles in the input folder (readable `.txt` files).
+    pub articles: usize,
+    /// Not in the previous run.
+    pub new: usize,
+    /// Changed since the previous run.
+    pub changed: usize,
+    /// Reused from the cache.
+    pub unchanged: usize,
+    /// In the previous run, gone now.
+    pub removed: usize,
+    /// Mention rows.
+    pub mentions: u64,
+    /// Relation rows.
+    pub relations: u64,
+    /// Nodes.
+    pub nodes: usize,
+    /// Edges.
+    pub edges: usize,
+    /// Warnings printed.
+    pub warnings: usize,
+}
+
+/// The compiled data of a run: built once, shared by every worker.
+pub struct Engine {
+    /// Normalisation settings.
+    pub normaliser: Normaliser,
+    /// Entities and the automaton.
+    pub gazetteer: Gazetteer,
+    /// Relation rules.
+    pub rules: Rules,
+    /// Hash of every data file and the program version.
+    pub fingerprint: String,
+}
+
+impl Engine {
+    /// Loads and compiles everything in a gazetteer folder; any bad row stops here.
+    pub fn load(dir: &Path) -> Result<Engine> {
+        if !dir.is_dir() {
+            bail!(
+                "gazetteer folder {} does not exist (pass --gazetteers DIR)",
+                dir.display()
+            );
+        }
+        let gazetteer = Gazetteer::load(dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let rules = Rules::load(dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let bp = crate::datafile::DataFile::read(dir, "boilerplate.tsv")?;
+        let ab = crate::datafile::DataFile::read(dir, "abbreviations.txt")?;
+        let normaliser = Normaliser::new(&bp, &ab)?;
+        Ok(Engine {
+            normaliser,
+            gazetteer,
+            rules,
+            fingerprint: fingerprint(dir)?,
+        })
+    }
+
+    /// Runs the stages on one article's bytes.
+    pub fn extract(&self, article: &str, raw: &[u8], fallback_date: &str) -> (ArticleRows, Doc) {
+        let t = Instant::now();
+        let doc = self.normaliser.normalise(raw);
+        let t = lap(&TIMES.normalise, t);
+        let mentions = tag(&doc, &self.gazetteer);
+        let t = lap(&TIMES.tag, t);
+        let relations = relate(&doc, &mentions, &self.gazetteer, &self.rules);
+        lap(&TIMES.relate, t);
+        let date = doc
+            .date
+            .clone()
+            .or_else(|| date_prefix(article))
+            .unwrap_or_else(|| fallback_date.to_string());
+        let rows = self.rows(article, raw, &doc, &mentions, &relations, date);
+        (rows, doc)
+    }
+
+    fn rows(
+        &self,
+        article: &str,
+        raw: &[u8],
+        doc: &Doc,
+        mentions: &[Mention],
+        relations: &[crate::relate::Relation],
+        date: String,
+    ) -> ArticleRows {
+        let g = &self.gazetteer;
+        let mrows = mentions
+            .iter()
+            .map(|m| {
+                let span = doc.original(m.start..m.end);
+                let e = &g.entities[m.entity as usize];
+                MentionRow {
+                    article: article.to_string(),
+                    sentence: m.sentence,
+                    start: span.start,
+                    end: span.end,
+                    text: String::from_utf8_lossy(&raw[span]).into_owned(),
+                    entity: e.id.clone(),
+                    kind: e.kind.as_str().to_string(),
+                }
+            })
+            .collect();
+        let rrows = relations
+            .iter()
+            .map(|r| {
+                let t = &self.rules.types[r.relation];
+                RelationRow {
+                    article: article.to_string(),
+                    sentence: r.sentence,
+                    source: g.entities[r.source as usize].id.clone(),
+                    relation: t.id.clone(),
+                    target: g.entities[r.target as usize].id.clone(),
+                    directed: t.directed,
+                    modality: r.modality.as_str().to_string(),
+                    cameo: r.cameo.clone(),
+                    trigger: r.trigger.clone(),
+                    evidence: doc.text[doc.sentences[r.sentence].clone()].to_string(),
+                }
+            })
+            .collect();
+        ArticleRows {
+            date,
+            mentions: mrows,
+            relations: rrows,
+        }
+    }
+}
+
+/// Time spent per stage, summed over threads, in nanoseconds.
+struct Times {
+    read: AtomicU64,
+    normalise: AtomicU64,
+    tag: AtomicU64,
+    relate: AtomicU64,
+    write: AtomicU64,
+}
+
+static TIMES: Times = Times {
+    read: AtomicU64::new(0),
+    normalise: AtomicU64::new(0),
+    tag: AtomicU64::new(0),
+    relate: AtomicU64::new(0),
+    write: AtomicU64::new(0),
+};
+
+fn lap(counter: &AtomicU64, since: Instant) -> Instant {
+    let now = Instant::now();
+    counter.fetch_add((now - since).as_nanos() as u64, Ordering::Relaxed);
+    now
+}
+
+/// A `YYYY-MM-DD` at the start of the file name.
+fn date_prefix(article: &str) -> Option<String> {
+    let name = article.rsplit('/').next().unwrap_or(article);
+    let d = name.get(..10)?;
+    is_date(d).then(|| d.to_string())
+}
+
+/// Hash of the program version and every data file of the gazetteer folder.
+fn fingerprint(dir: &Path) -> Result<String> {
+    let mut names: Vec<PathBuf> = fs::read_dir(dir)
+        .with_context(|| format!("cannot list {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    names.sort();
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(&store::CACHE_VERSION.to_le_bytes());
+    for p in names {
+        h.update(
+            p.file_name()
+                .map(|n| n.as_encoded_bytes())
+                .unwrap_or_default(),
+        );
+        h.update(&fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?);
+    }
+    Ok(format!("{:032x}", h.digest128()))
+}
+
+/// An input file found by the walk.
+#[derive(Debug, Clone)]
+struct Input {
+    rel: String,
+    abs: PathBuf,
+}
+
+/// Every `*.txt` file under `dir`, sorted by relative path; problems become warnings.
+fn walk(dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<Input>> {
+    let mut out = Vec::new();
+    let mut stack = vec![(dir.to_path_buf(), String::new())];
+    while let Some((abs, rel)) = stack.pop() {
+        let entries = match fs::read_dir(&abs) {
+            Ok(e) => e,
+            Err(e) if rel.is_empty() => {
+                return Err(e)
+                    .with_context(|| format!("cannot read input folder {}", abs.display()))
+            }
+            Err(e) => {
+                warnings.push(format!(
+                    "{}: cannot read folder ({e}); skipped",
+                    abs.display()
+                ));
+                continue;
+            }
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            let child = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            match fs::metadata(&path) {
+                Ok(m) if m.is_dir() => stack.push((path, child)),
+                Ok(_) if name.ends_with(".txt") => out.push(Input {
+                    rel: child,
+                    abs: path,
+                }),
+                Ok(_) => {}
+                Err(e) if name.ends_with(".txt") => warnings.push(format!(
+                    "{}: cannot open ({e}; a broken link?); skipped",
+                    path.display()
+                )),
+                Err(_) => {}
+            }
+        }
+    }
+    out.sort_by(|a, b| a.rel.cmp(&b.rel));
+    Ok(out)
+}
+
+/// What processing one file gave.
+enum Outcome {
+    /// Same size and time (or same hash) as in the manifest: reuse the cache.
+    Unchanged(Entry),
+    /// Freshly extracted.
+    Fresh {
+        entry: Entry,
+        rows: ArticleRows,
+        warning: Option<String>,
+        changed: bool,
+    },
+    /// Not an article (binary, too large, unreadable): warned and left out.
+    Skipped(String),
+}
+
+/// Runs the whole pipeline for a configuration.
+pub fn run(cfg: &Config) -> Result<Summary> {
+    let started = Instant::now();
+    if !cfg.input.is_dir() {
+        bail!(
+            "input folder {} does not exist or is not a folder",
+            cfg.input.display()
+        );
+    }
+    let engine = Engine::load(&cfg.gazetteers)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.jobs)
+        .build()?;
+    let store = Store::open(&cfg.output)?;
+    let _lock = store.lock()?;
+    store.recover()?;
+
+    let mut warnings = Vec::new();
+    let inputs = walk(&cfg.input, &mut warnings)?;
+    let old = if store.state().get("fingerprint") == Some(&engine.fingerprint) {
+        store.manifest()?
+    } else {
+        BTreeMap::new()
+    };
+    let dates: BTreeMap<String, String> = store
+        .manifest()?
+        .into_values()
+        .map(|e| (e.path, e.first_processed))
+        .collect();
+    let reuse = !cfg.full;
+
+    // Fast path: nothing changed since a complete run with the same data.
+    let stats: Vec<Option<(u64, i128)>> =
+        pool.install(|| inputs.par_iter().map(|i| stat(&i.abs)).collect());
+    if reuse && store.outputs_exist() && old.len() == inputs.len() {
+        let same = inputs.iter().zip(&stats).all(|(i, s)| {
+            old.get(&i.rel)
+                .is_some_and(|e| s.is_some_and(|(size, mtime)| e.size == size && e.mtime == mtime))
+        });
+        if same {
+            let st = store.state();
+            let num = |k: &str| st.get(k).and_then(|v| v.parse().ok()).unwrap_or(0);
+            let summary = Summary {
+                articles: inputs.len(),
+                unchanged: inputs.len(),
+                mentions: num("mentions"),
+                relations: num("relations"),
+                nodes: num("nodes") as usize,
+                edges: num("edges") as usize,
+                warnings: warnings.len(),
+                ..Summary::default()
+            };
+            report(cfg, &warnings, &summary, started);
+            return Ok(summary);
+        }
+    }
+
+    let bar = progress(cfg, inputs.len());
+    let mut cache = if reuse { store.cache() } else { None };
+    let mut rows_out = RowWriter::new(store.stage("mentions.csv")?, store.stage("relations.csv")?);
+    let mut cache_out = store.stage("cache.bin")?;
+    let mut graph = Graph::default();
+    let mut manifest: Vec<Entry> = Vec::with_capacity(inputs.len());
+    let mut summary = Summary::default();
+    let labels: BTreeMap<String, String> = engine
+        .rules
+        .types
+        .iter()
+        .map(|t| (t.id.clone(), t.label.clone()))
+        .collect();
+    let label = |id: &str| labels.get(id).cloned().unwrap_or_else(|| id.to_string());
+
+    for (chunk, chunk_stats) in inputs.chunks(CHUNK).zip(stats.chunks(CHUNK)) {
+        let outcomes: Vec<Outcome> = pool.install(|| {
+            chunk
+                .par_iter()
+                .zip(chunk_stats)
+                .map(|(input, st)| {
+                    let prev = if reuse { old.get(&input.rel) } else { None };
+                    let first = dates
+                        .get(&input.rel)
+                        .map_or(cfg.today.as_str(), |d| d.as_str());
+                    process(&engine, cfg, input, *st, prev, first)
+                })
+                .collect()
+        });
+        let t = Instant::now();
+        for (input, outcome) in chunk.iter().zip(outcomes) {
+            let (entry, rows) = match outcome {
+                Outcome::Skipped(w) => {
+                    warnings.push(w);
+                    bar.inc(1);
+                    continue;
+                }
+                Outcome::Unchanged(entry) => {
+                    match cache.as_mut().and_then(|c| c.take(&input.rel, &entry.hash)) {
+                        Some(rows) => {
+                            summary.unchanged += 1;
+                            (entry, rows)
+                        }
+                        None => match process(
+                            &engine,
+                            cfg,
+                            input,
+                            stat(&input.abs),
+                            None,
+                            &entry.first_processed,
+                        ) {
+                            Outcome::Fresh {
+                                entry,
+                                rows,
+                                warning,
+                                ..
+                            } => {
+                                summary.unchanged += 1;
+                                warnings.extend(warning);
+                                (entry, rows)
+                            }
+                            Outcome::Skipped(w) => {
+                                warnings.push(w);
+                                bar.inc(1);
+                                continue;
+                            }
+                            Outcome::Unchanged(_) => unreachable_unchanged(),
+                        },
+                    }
+                }
+                Outcome::Fresh {
+                    entry,
+                    rows,
+                    warning,
+                    changed,
+                } => {
+                    if old.contains_key(&input.rel) || (!reuse && dates.contains_key(&input.rel)) {
+                        if changed || !reuse {
+                            summary.changed += usize::from(changed);
+                            summary.unchanged += usize::from(!changed);
+                        }
+                    } else {
+                        summary.new += 1;
+                    }
+                    warnings.extend(warning);
+                    (entry, rows)
+                }
+            };
+            rows_out.add(&rows)?;
+            graph.add(&rows, &label);
+            store::write_record(
+                &mut cache_out,
+                &CacheRecord {
+                    path: entry.path.clone(),
+                    hash: entry.hash.clone(),
+                    rows,
+                },
+            )?;
+            manifest.push(entry);
+            bar.inc(1);
+        }
+        lap(&TIMES.write, t);
+    }
+    bar.finish_and_clear();
+
+    let t = Instant::now();
+    let (m, r) = rows_out.finish()?;
+    Store::seal(m)?;
+    Store::seal(r)?;
+    Store::seal(cache_out)?;
+    let mut nodes = store.stage("nodes.csv")?;
+    graph.write_nodes(&mut nodes, &engine.gazetteer)?;
+    Store::seal(nodes)?;
+    let mut edges = store.stage("edges.csv")?;
+    graph.write_edges(&mut edges)?;
+    Store::seal(edges)?;
+    let mut man = store.stage("manifest.csv")?;
+    {
+        let mut w = crate::write::writer(&mut man);
+        for e in &manifest {
+            w.serialize(e)?;
+        }
+        if manifest.is_empty() {
+            w.write_record(["path", "hash", "size", "mtime", "date", "first_processed"])?;
+        }
+        w.flush()?;
+    }
+    Store::seal(man)?;
+
+    summary.articles = manifest.len();
+    summary.removed = old
+        .keys()
+        .filter(|k| !manifest.iter().any(|e| &e.path == *k))
+        .count();
+    summary.mentions = graph.mentions;
+    summary.relations = graph.relations;
+    summary.nodes = graph.node_count();
+    summary.edges = graph.edge_count();
+    let mut state = store.stage("state.csv")?;
+    write!(
+        state,
+        "key,value\nfingerprint,{}\narticles,{}\nmentions,{}\nrelations,{}\nnodes,{}\nedges,{}\n",
+        engine.fingerprint,
+        summary.articles,
+        summary.mentions,
+        summary.relations,
+        summary.nodes,
+        summary.edges
+    )?;
+    Store::seal(state)?;
+    store.commit()?;
+    lap(&TIMES.write, t);
+    summary.warnings = warnings.len();
+    report(cfg, &warnings, &summary, started);
+    Ok(summary)
+}
+
+fn unreachable_unchanged() -> (Entry, ArticleRows) {
+    // process() without a previous entry never answers Unchanged
+    (
+        Entry {
+            path: String::new(),
+            hash: String::new(),
+            size: 0,
+            mtime: 0,
+            date: String::new(),
+            first_processed: String::new(),
+        },
+        ArticleRows::default(),
+    )
+}
+
+/// Size and modification time (ns) of a file.
+fn stat(path: &Path) -> Option<(u64, i128)> {
+    let m = fs::metadata(path).ok()?;
+    let mtime = m
+        .modified()
+        .ok()?
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128);
+    Some((m.len(), mtime))
+}
+
+/// Classifies and, if needed, reads and extracts one article.
+fn process(
+    engine: &Engine,
+    cfg: &Config,
+    input: &Input,
+    st: Option<(u64, i128)>,
+    prev: Option<&Entry>,
+    first: &str,
+) -> Outcome {
+    let Some((size, mtime)) = st else {
+        return Outcome::Skipped(format!(
+            "{}: cannot read file metadata; skipped",
+            input.abs.display()
+        ));
+    };
+    if let Some(p) = prev {
+        if p.size == size && p.mtime == mtime {
+            return Outcome::Unchanged(p.clone());
+        }
+    }
+    if size > cfg.max_bytes {
+        return Outcome::Skipped(format!(
+            "{}: {} bytes is over --max-bytes {}; skipped",
+            input.abs.display(),
+            size,
+            cfg.max_bytes
+        ));
+    }
+    let t = Instant::now();
+    let raw = match fs::read(&input.abs) {
+        Ok(r) => r,
+        Err(e) => {
+            return Outcome::Skipped(format!(
+                "{}: cannot read ({e}); skipped",
+                input.abs.display()
+            ))
+        }
+    };
+    let hash = format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&raw));
+    lap(&TIMES.read, t);
+    if let Some(p) = prev {
+        if p.hash == hash {
+            let mut e = p.clone();
+            e.mtime = mtime;
+            e.size = size;
+            return Outcome::Unchanged(e);
+        }
+    }
+    if let Some(at) = memchr::memchr(0, &raw) {
+        return Outcome::Skipped(format!(
+            "{}: binary file (NUL byte at offset {at}); skipped",
+            input.abs.display()
+        ));
+    }
+    let (rows, doc) = engine.extract(&input.rel, &raw, first);
+    let warning = if raw.is_empty() || raw.iter().all(u8::is_ascii_whitespace) {
+        Some(format!("{}: empty article; no rows", input.abs.display()))
+    } else if doc.lossy {
+        Some(format!(
+            "{}: not valid UTF-8; decoded with replacement characters",
+            input.abs.display()
+        ))
+    } else {
+        None
+    };
+    let entry = Entry {
+        path: input.rel.clone(),
+        hash,
+        size,
+        mtime,
+        date: rows.date.clone(),
+        first_processed: first.to_string(),
+    };
+    Outcome::Fresh {
+        entry,
+        rows,
+        warning,
+        changed: prev.is_some(),
+    }
+}
+
+fn progress(cfg: &Config, n: usize) -> ProgressBar {
+    if cfg.quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(n as u64);
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} articles {per_sec} eta {eta}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn report(cfg: &Config, warnings: &[String], s: &Summary, started: Instant) {
+    for w in warnings {
+        eprintln!("newsgraph: warning: {w}");
+    }
+    if cfg.timings {
+        let ms = |c: &AtomicU64| c.load(Ordering::Relaxed) as f64 / 1e6;
+        eprintln!(
+            "newsgraph: stage cpu-ms read+hash {:.0}, normalise {:.0}, tag {:.0}, relate {:.0}; wall-ms write {:.0}",
+            ms(&TIMES.read),
+            ms(&TIMES.normalise),
+            ms(&TIMES.tag),
+            ms(&TIMES.relate),
+            ms(&TIMES.write)
+        );
+    }
+    if !cfg.quiet {
+        let warn = if s.warnings > 0 {
+            format!(", {} warnings", s.warnings)
+        } else {
+            String::new()
+        };
+        eprintln!(
+            "newsgraph: {} articles ({} new, {} changed, {} unchanged, {} removed), {} mentions, {} relations, {} nodes, {} edges in {:.2}s{}",
+            s.articles,
+            s.new,
+            s.changed,
+            s.unchanged,
+            s.removed,
+            s.mentions,
+            s.relations,
+            s.nodes,
+            s.edges,
+            started.elapsed().as_secs_f64(),
+            warn
+        );
+    }
+}
+
+/// Counts of what `newsgraph check` verified.
+pub fn check(dir: &Path) -> Result<String> {
+    let engine = Engine::load(dir)?;
+    let (c, p, o, a) = engine.gazetteer.stats();
+    Ok(format!(
+        "newsgraph check: {} ok: {c} countries, {p} people, {o} organisations, {a} aliases; {} relation types, {} rules",
+        dir.display(),
+        engine.rules.types.len(),
+        engine.rules.rules.len()
+    ))
+}
+
+/// Every alias, one a line (for `rg -f` and `make bench`).
+pub fn aliases(dir: &Path) -> Result<String> {
+    let engine = Engine::load(dir)?;
+    let mut out = String::new();
+    for (alias, id) in engine.gazetteer.aliases() {
+        if id.is_some() {
+            out.push_str(alias);
+            out.push('\n');
+        }
+    }
+    Ok(out)
+}
+
+/// The bare dictionary scan `make bench` compares against: parallel read + the run's
+/// own automaton, counting matches and nothing else.
+pub fn scan(input: &Path, gazetteers: &Path, jobs: usize) -> Result<(u64, u64, usize)> {
+    let engine = Engine::load(gazetteers)?;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build()?;
+    let mut warnings = Vec::new();
+    let inputs = walk(input, &mut warnings)?;
+    let ac = engine.gazetteer.automaton();
+    let (bytes, matches) = pool.install(|| {
+        inputs
+            .par_iter()
+            .map(|i| match fs::read(&i.abs) {
+                Ok(raw) => (raw.len() as u64, ac.find_iter(&raw[..]).count() as u64),
+                Err(_) => (0, 0),
+            })
+            .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+    });
+    Ok((bytes, matches, inputs.len()))
+}
+
+/// Entities of each kind, for tests of the shipped data.
+pub fn kinds(g: &Gazetteer) -> BTreeMap<Kind, usize> {
+    let mut out = BTreeMap::new();
+    for e in &g.entities {
+        *out.entry(e.kind).or_default() += 1;
+    }
+    out
+}

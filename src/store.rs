@@ -1,0 +1,317 @@
+//! Store: the output folder's state, kept so reruns cost only the new work.
+//!
+//! `.newsgraph/manifest.csv` (path, hash, size, mtime, date, first processed),
+//! `.newsgraph/cache.bin` (each article's extracted rows, in path order),
+//! `.newsgraph/state.csv` (the fingerprint of program and data, totals), a lock file
+//! with the holder's pid, and a commit journal: every run stages its complete set of
+//! outputs in `.newsgraph/staging/`, fsyncs them, records the renames in
+//! `.newsgraph/journal`, then renames; a run that finds a journal finishes those
+//! renames first, and a staging folder without a journal is discarded. So a kill at
+//! any moment leaves either the previous set or the new one, never a mix.
+
+use crate::write::ArticleRows;
+use anyhow::{bail, Context as _, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Bumped whenever the cache layout or extraction semantics change.
+pub const CACHE_VERSION: u32 = 1;
+
+/// What the manifest knows of one article.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Path relative to the input folder.
+    pub path: String,
+    /// xxh3-128 of the bytes, hex.
+    pub hash: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the epoch.
+    pub mtime: i128,
+    /// The article's date.
+    pub date: String,
+    /// The day the article was first processed.
+    pub first_processed: String,
+}
+
+/// Paths of the state inside an output folder.
+#[derive(Debug, Clone)]
+pub struct Store {
+    /// The output folder.
+    pub out: PathBuf,
+    /// `out/.newsgraph`.
+    pub dir: PathBuf,
+}
+
+/// One record of the cache file.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CacheRecord {
+    /// Path relative to the input folder.
+    pub path: String,
+    /// Hash of the bytes the rows came from.
+    pub hash: String,
+    /// The rows.
+    pub rows: ArticleRows,
+}
+
+/// The files that make up one committed set: (staged name, final path relative to out).
+pub const OUTPUTS: [(&str, &str); 7] = [
+    ("mentions.csv", "mentions.csv"),
+    ("relations.csv", "relations.csv"),
+    ("nodes.csv", "nodes.csv"),
+    ("edges.csv", "edges.csv"),
+    ("cache.bin", ".newsgraph/cache.bin"),
+    ("state.csv", ".newsgraph/state.csv"),
+    ("manifest.csv", ".newsgraph/manifest.csv"),
+];
+
+/// Holds the output folder's lock; removes it when dropped.
+#[derive(Debug)]
+pub struct Lock {
+    path: PathBuf,
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+impl Store {
+    /// Prepares `out` (creating it) and its state folder.
+    pub fn open(out: &Path) -> Result<Store> {
+        if out.exists() && !out.is_dir() {
+            bail!(
+                "output path {} is a file, not a folder: choose another --output",
+                out.display()
+            );
+        }
+        let dir = out.join(".newsgraph");
+        fs::create_dir_all(dir.join("staging")).with_context(|| {
+            format!(
+                "cannot create output folder {} (check permissions)",
+                dir.display()
+            )
+        })?;
+        Ok(Store {
+            out: out.to_path_buf(),
+            dir,
+        })
+    }
+
+    /// Takes the lock, or explains who holds it. A lock whose process is gone is taken over.
+    pub fn lock(&self) -> Result<Lock> {
+        let path = self.dir.join("lock");
+        for _ in 0..2 {
+            match OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(mut f) => {
+                    writeln!(f, "{}", std::process::id())?;
+                    f.sync_all()?;
+                    return Ok(Lock { path });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let pid = fs::read_to_string(&path)
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string();
+                    let alive = !pid.is_empty() && Path::new("/proc").join(&pid).exists();
+                    if alive {
+                        bail!(
+                            "another newsgraph run (pid {pid}) is writing to {}; wait for it to finish (lock: {})",
+                            self.out.display(),
+                            path.display()
+                        );
+                    }
+                    fs::remove_file(&path).ok();
+                }
+                Err(e) => {
+                    return Err(e)
+                        .with_context(|| format!("cannot create lock file {}", path.display()))
+                }
+            }
+        }
+        bail!("cannot take the lock {}", path.display())
+    }
+
+    /// Finishes a commit that a killed run left half done, and drops unfinished staging.
+    pub fn recover(&self) -> Result<bool> {
+        let journal = self.dir.join("journal");
+        let mut finished = false;
+        if journal.exists() {
+            let text = fs::read_to_string(&journal)
+                .with_context(|| format!("cannot read commit journal {}", journal.display()))?;
+            for line in text.lines() {
+                if let Some((from, to)) = line.split_once('\t') {
+                    let from = self.dir.join("staging").join(from);
+                    if from.exists() {
+                        fs::rename(&from, self.out.join(to)).with_context(|| {
+                            format!("cannot finish commit of {}", from.display())
+                        })?;
+                    }
+                }
+            }
+            sync_dir(&self.out);
+            sync_dir(&self.dir);
+            fs::remove_file(&journal)?;
+            finished = true;
+        }
+        let staging = self.dir.join("staging");
+        for entry in fs::read_dir(&staging)? {
+            let p = entry?.path();
+            fs::remove_file(&p).ok();
+        }
+        Ok(finished)
+    }
+
+    /// A new file in the staging folder.
+    pub fn stage(&self, name: &str) -> Result<BufWriter<File>> {
+        let path = self.dir.join("staging").join(name);
+        let f = File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(BufWriter::with_capacity(1 << 20, f))
+    }
+
+    /// Flushes and fsyncs a staged file.
+    pub fn seal(w: BufWriter<File>) -> Result<()> {
+        let f = w.into_inner().map_err(|e| e.into_error())?;
+        f.sync_all()?;
+        Ok(())
+    }
+
+    /// Commits the staged set: journal, renames (manifest last), journal removed.
+    pub fn commit(&self) -> Result<()> {
+        let journal = self.dir.join("journal");
+        let tmp = self.dir.join("journal.tmp");
+        let mut text = String::new();
+        for (from, to) in OUTPUTS {
+            text.push_str(&format!("{from}\t{to}\n"));
+        }
+        {
+            let mut f = File::create(&tmp)?;
+            f.write_all(text.as_bytes())?;
+            f.sync_all()?;
+        }
+        fs::rename(&tmp, &journal)?;
+        sync_dir(&self.dir);
+        self.recover()?;
+        Ok(())
+    }
+
+    /// Reads the manifest (empty when there is none).
+    pub fn manifest(&self) -> Result<BTreeMap<String, Entry>> {
+        let path = self.dir.join("manifest.csv");
+        let mut out = BTreeMap::new();
+        if !path.exists() {
+            return Ok(out);
+        }
+        let mut r = csv::Reader::from_path(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        for row in r.deserialize::<Entry>() {
+            match row {
+                Ok(e) => {
+                    out.insert(e.path.clone(), e);
+                }
+                Err(_) => return Ok(BTreeMap::new()), // unreadable: start afresh
+            }
+        }
+        Ok(out)
+    }
+
+    /// Reads `state.csv` into key -> value.
+    pub fn state(&self) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        let Ok(text) = fs::read_to_string(self.dir.join("state.csv")) else {
+            return out;
+        };
+        for line in text.lines().skip(1) {
+            if let Some((k, v)) = line.split_once(',') {
+                out.insert(k.to_string(), v.to_string());
+            }
+        }
+        out
+    }
+
+    /// Do all four CSVs exist?
+    pub fn outputs_exist(&self) -> bool {
+        OUTPUTS.iter().all(|(_, to)| self.out.join(to).exists())
+    }
+
+    /// Opens the cache for sequential reading, if it exists.
+    pub fn cache(&self) -> Option<CacheReader> {
+        let f = File::open(self.dir.join("cache.bin")).ok()?;
+        Some(CacheReader {
+            r: BufReader::with_capacity(1 << 20, f),
+            next: None,
+            done: false,
+        })
+    }
+}
+
+fn sync_dir(dir: &Path) {
+    if let Ok(f) = File::open(dir) {
+        let _ = f.sync_all();
+    }
+}
+
+/// Reads cache records in path order, handing out the one for a path if present.
+pub struct CacheReader {
+    r: BufReader<File>,
+    next: Option<CacheRecord>,
+    done: bool,
+}
+
+impl CacheReader {
+    fn advance(&mut self) {
+        if self.done {
+            self.next = None;
+            return;
+        }
+        let mut len = [0u8; 8];
+        if self.r.read_exact(&mut len).is_err() {
+            self.done = true;
+            self.next = None;
+            return;
+        }
+        let n = u64::from_le_bytes(len) as usize;
+        let mut buf = vec![0u8; n];
+        if self.r.read_exact(&mut buf).is_err() {
+            self.done = true;
+            self.next = None;
+            return;
+        }
+        self.next = bincode::deserialize(&buf).ok();
+        if self.next.is_none() {
+            self.done = true;
+        }
+    }
+
+    /// The cached rows of `path` if they were made from bytes with `hash`.
+    pub fn take(&mut self, path: &str, hash: &str) -> Option<ArticleRows> {
+        if self.next.is_none() && !self.done {
+            self.advance();
+        }
+        while let Some(rec) = &self.next {
+            if rec.path.as_str() < path {
+                self.advance();
+                continue;
+            }
+            if rec.path == path && rec.hash == hash {
+                let rec = self.next.take();
+                self.advance();
+                return rec.map(|r| r.rows);
+            }
+            return None;
+        }
+        None
+    }
+}
+
+/// Appends one record to a cache being written.
+pub fn write_record<W: Write>(w: &mut W, rec: &CacheRecord) -> Result<()> {
+    let bytes = bincode::serialize(rec)?;
+    w.write_all(&(bytes.len() as u64).to_le_bytes())?;
+    w.write_all(&bytes)?;
+    Ok(())
+}

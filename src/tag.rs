@@ -1,0 +1,429 @@
+//! Tag: (&[`Doc`], &[`Gazetteer`]) -> `Vec<Mention>`, the entities named in an article.
+//!
+//! One pass of the gazetteer's automaton over the clean text, then general rules:
+//! whole words only (possessives and hyphens are word ends), the case rule of each
+//! alias, shadows hide what they contain, a given name beside a country word makes a
+//! person ("Kevin Jordan"), a demonym or country with a title in front of a person is
+//! one mention of that person ("Russian President Vladimir Putin"), a bare surname needs
+//! to be unambiguous or to follow the full name in the same article, and "the Indian
+//! premier" stands for the last Indian person named, or for India.
+
+use crate::gazetteer::{Form, Gazetteer, Kind, Target};
+use crate::normalise::Doc;
+use aho_corasick::Input;
+
+/// One entity mention in a [`Doc`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mention {
+    /// Start byte in `Doc::text`.
+    pub start: usize,
+    /// End byte in `Doc::text`.
+    pub end: usize,
+    /// Index into `Gazetteer::entities`.
+    pub entity: u32,
+    /// Index into `Doc::sentences`.
+    pub sentence: usize,
+    /// How the entity was named.
+    pub form: Form,
+}
+
+/// A match of the automaton before the context rules run.
+#[derive(Debug, Clone)]
+struct Hit {
+    start: usize,
+    end: usize,
+    target: Target,
+    form: Form,
+}
+
+/// Finds every entity mention of a document, in text order.
+pub fn tag(doc: &Doc, gaz: &Gazetteer) -> Vec<Mention> {
+    let hits = scan(&doc.text, gaz);
+    let mut out: Vec<Mention> = Vec::with_capacity(hits.len());
+    let mut seen_full: Vec<u32> = Vec::new();
+    let mut sentence = 0;
+    for (i, hit) in hits.iter().enumerate() {
+        while sentence + 1 < doc.sentences.len() && doc.sentences[sentence].end <= hit.start {
+            sentence += 1;
+        }
+        let entity = match &hit.target {
+            Target::Entity(e, _) => *e,
+            Target::Ambiguous(list) => match list.iter().copied().find(|e| seen_full.contains(e)) {
+                Some(e) => e,
+                None => continue,
+            },
+            Target::Shadow => continue,
+        };
+        let kind = gaz.entities[entity as usize].kind;
+        if kind == Kind::Country && names_a_person(&doc.text, hit, gaz, doc, sentence) {
+            continue;
+        }
+        if hit.form == Form::Short && !matches!(hit.target, Target::Ambiguous(_)) {
+            // an unambiguous bare name stands on its own
+        }
+        if kind == Kind::Person && hit.form == Form::Name && !seen_full.contains(&entity) {
+            seen_full.push(entity);
+        }
+        let mut m = Mention {
+            start: hit.start,
+            end: hit.end,
+            entity,
+            sentence,
+            form: hit.form,
+        };
+        if kind == Kind::Person {
+            if let Some(prev) = out.last() {
+                let org_title = gaz.entities[prev.entity as usize].kind == Kind::Org
+                    && doc.text[prev.end..m.start] == *" ";
+                if prev.sentence == sentence
+                    && is_modifier(gaz, prev)
+                    && (org_title || title_between(&doc.text, prev.end, m.start, gaz))
+                {
+                    m.start = prev.start;
+                    out.pop();
+                }
+            }
+        } else if is_modifier_form(hit.form) {
+            let next_start = hits.get(i + 1).map_or(doc.text.len(), |h| h.start);
+            if let Some(role_end) = role_after(&doc.text, hit.end, next_start, gaz) {
+                m.end = role_end;
+                let country = gaz.entities[entity as usize].country.as_deref();
+                if let Some(person) = last_person_of(&out, gaz, country) {
+                    m.entity = person;
+                    m.form = Form::Role;
+                }
+            }
+        }
+        out.push(m);
+    }
+    out
+}
+
+/// Raw automaton hits that pass the word-boundary and case rules.
+fn scan(text: &str, gaz: &Gazetteer) -> Vec<Hit> {
+    let ac = gaz.automaton();
+    let bytes = text.as_bytes();
+    let mut hits = Vec::new();
+    let mut at = 0;
+    while at < text.len() {
+        let Some(m) = ac.find(Input::new(text).span(at..text.len())) else {
+            break;
+        };
+        let (s, e) = (m.start(), m.end());
+        let whole = !word_char_before(text, s) && !word_char_after(text, e);
+        let matched = &text[s..e];
+        let cand = whole
+            .then(|| {
+                gaz.patterns[m.pattern().as_usize()]
+                    .iter()
+                    .find(|c| c.case_ok(matched))
+            })
+            .flatten();
+        match cand {
+            Some(c) => {
+                let form = match &c.target {
+                    Target::Entity(_, f) => *f,
+                    Target::Ambiguous(_) => Form::Short,
+                    Target::Shadow => Form::Name,
+                };
+                hits.push(Hit {
+                    start: s,
+                    end: e,
+                    target: c.target.clone(),
+                    form,
+                });
+                at = e;
+            }
+            None => {
+                // resume at the next character so a match inside this one is still seen
+                at = s + text[s..].chars().next().map_or(1, char::len_utf8);
+                while at < bytes.len() && !text.is_char_boundary(at) {
+                    at += 1;
+                }
+            }
+        }
+    }
+    hits
+}
+
+fn word_char_before(text: &str, at: usize) -> bool {
+    text[..at]
+        .chars()
+        .next_back()
+        .is_some_and(char::is_alphanumeric)
+}
+
+fn word_char_after(text: &str, at: usize) -> bool {
+    text[at..].chars().next().is_some_and(char::is_alphanumeric)
+}
+
+/// Forms that can stand in front of a title ("Russian President", "US Trade Representative").
+fn is_modifier_form(form: Form) -> bool {
+    matches!(
+        form,
+        Form::Demonym | Form::Acronym | Form::Name | Form::Capital
+    )
+}
+
+fn is_modifier(gaz: &Gazetteer, m: &Mention) -> bool {
+    let kind = gaz.entities[m.entity as usize].kind;
+    kind != Kind::Person && is_modifier_form(m.form)
+}
+
+/// Is the gap between a modifier and a person a title ("President", "'s Foreign Minister")?
+fn title_between(text: &str, from: usize, to: usize, gaz: &Gazetteer) -> bool {
+    let gap = text[from..to].trim();
+    let gap = gap.strip_prefix("'s").unwrap_or(gap).trim();
+    let words: Vec<&str> = gap.split_whitespace().collect();
+    !words.is_empty()
+        && words
+            .iter()
+            .all(|w| gaz.is_title_word(w.trim_end_matches(',')))
+}
+
+/// After a modifier, a title that ends a noun phrase ("Indian premier said"): its end.
+fn role_after(text: &str, from: usize, next_hit: usize, gaz: &Gazetteer) -> Option<usize> {
+    let rest = &text[from..next_hit.max(from)];
+    let rest_trim = rest.trim_start();
+    if rest_trim.len() == rest.len() && !rest.is_empty() {
+        return None; // no space: "Indian-made"
+    }
+    let mut end = None;
+    let mut pos = from + (rest.len() - rest_trim.len());
+    for word in rest_trim.split(' ') {
+        let bare = word.trim_end_matches(|c: char| !c.is_alphanumeric());
+        let bare = bare.strip_suffix("'s").unwrap_or(bare);
+        if bare.is_empty() || !gaz.is_title_word(bare) {
+            break;
+        }
+        end = Some(pos + bare.len());
+        if bare.len() != word.len() {
+            break;
+        }
+        pos += word.len() + 1;
+    }
+    // a capitalised word after the title would be a name we do not know: leave it alone
+    let end = end?;
+    let start = from + (rest.len() - rest_trim.len());
+    let phrase = text[start..end]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if !gaz.is_title(&phrase) {
+        return None;
+    }
+    let after = text[end..].trim_start_matches(' ');
+    if after.chars().next().is_some_and(char::is_uppercase) {
+        return None;
+    }
+    Some(end)
+}
+
+/// The last person mentioned of this country.
+fn last_person_of(out: &[Mention], gaz: &Gazetteer, country: Option<&str>) -> Option<u32> {
+    let country = country?;
+    out.iter().rev().map(|m| m.entity).find(|&e| {
+        let ent = &gaz.entities[e as usize];
+        ent.kind == Kind::Person && ent.country.as_deref() == Some(country)
+    })
+}
+
+/// Does this country word belong to a person's name ("Kevin Jordan", "Chad Smith")?
+fn names_a_person(text: &str, hit: &Hit, gaz: &Gazetteer, doc: &Doc, sentence: usize) -> bool {
+    if !matches!(hit.form, Form::Name | Form::Capital) {
+        return false;
+    }
+    let before = text[..hit.start].strip_suffix(' ').unwrap_or("");
+    let prev = before.rsplit([' ', '\n']).next().unwrap_or("");
+    if !prev.is_empty() && prev.len() < before.len() + 1 && gaz.is_given_name(prev) {
+        return true;
+    }
+    let word = &text[hit.start..hit.end];
+    if !gaz.is_given_name(word) {
+        return false;
+    }
+    let after = &text[hit.end..];
+    let Some(next) = after
+        .strip_prefix(' ')
+        .and_then(|a| a.split([' ', '\n']).next())
+    else {
+        return false;
+    };
+    let next = next.trim_end_matches(|c: char| !c.is_alphanumeric());
+    let capitalised = next.chars().next().is_some_and(char::is_uppercase);
+    capitalised && !gaz.is_title_word(next) && !title_case(doc, sentence)
+}
+
+/// Is most of the sentence capitalised, as in a headline ("Jordan Signs Deal With Iraq")?
+fn title_case(doc: &Doc, sentence: usize) -> bool {
+    let Some(span) = doc.sentences.get(sentence) else {
+        return false;
+    };
+    let words: Vec<&str> = doc.text[span.clone()].split_whitespace().collect();
+    let caps = words
+        .iter()
+        .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+        .count();
+    words.len() >= 3 && caps * 10 >= words.len() * 6
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::datafile::DataFile;
+    use crate::gazetteer::tests::small;
+    use crate::normalise::Normaliser;
+
+    fn ids(text: &str) -> Vec<String> {
+        let n = Normaliser::new(
+            &DataFile::from_text("b.tsv", ""),
+            &DataFile::from_text("a.txt", "Mr\nU.S\n"),
+        )
+        .unwrap();
+        let g = small();
+        let doc = n.normalise(text.as_bytes());
+        tag(&doc, &g)
+            .iter()
+            .map(|m| {
+                format!(
+                    "{}={}",
+                    &doc.text[m.start..m.end],
+                    g.entities[m.entity as usize].id
+                )
+            })
+            .collect()
+    }
+
+    struct Case {
+        name: &'static str,
+        text: &'static str,
+        want: &'static [&'static str],
+    }
+
+    #[test]
+    fn resolution_rules() {
+        let cases = [
+            Case {
+                name: "possessive",
+                text: "India's exports and Russia\u{2019}s oil.",
+                want: &["India=IND", "Russia=RUS"],
+            },
+            Case {
+                name: "hyphen pair",
+                text: "India-US talks.",
+                want: &["India=IND", "US=USA"],
+            },
+            Case {
+                name: "demonym",
+                text: "Indian goods rose.",
+                want: &["Indian=IND"],
+            },
+            Case {
+                name: "capital metonym",
+                text: "New Delhi said Washington imposed duties.",
+                want: &["New Delhi=IND", "Washington=USA"],
+            },
+            Case {
+                name: "lowercase us",
+                text: "Let us go to the US.",
+                want: &["US=USA"],
+            },
+            Case {
+                name: "lowercase common noun",
+                text: "We ate turkey sandwiches on fine china.",
+                want: &[],
+            },
+            Case {
+                name: "title demonym person",
+                text: "Russian President Vladimir Putin arrived.",
+                want: &["Russian President Vladimir Putin=vladimir-putin"],
+            },
+            Case {
+                name: "possessive title person",
+                text: "India's Foreign Minister Subrahmanyam Jaishankar spoke.",
+                want: &["India's Foreign Minister Subrahmanyam Jaishankar=subrahmanyam-jaishankar"],
+            },
+            Case {
+                name: "acronym title person",
+                text: "deputy US Trade Representative Rick Switzer left.",
+                want: &["US Trade Representative Rick Switzer=rick-switzer"],
+            },
+            Case {
+                name: "unambiguous surname",
+                text: "Putin spoke.",
+                want: &["Putin=vladimir-putin"],
+            },
+            Case {
+                name: "ambiguous surname alone",
+                text: "Kim spoke.",
+                want: &[],
+            },
+            Case {
+                name: "ambiguous surname after full name",
+                text: "Kim Jong Un spoke. Kim left.",
+                want: &["Kim Jong Un=kim-jong-un", "Kim=kim-jong-un"],
+            },
+            Case {
+                name: "longest wins newspaper",
+                text: "The Washington Times reported.",
+                want: &["The Washington Times=washington-times"],
+            },
+            Case {
+                name: "longest wins south sudan",
+                text: "South Sudan and Sudan met.",
+                want: &["South Sudan=SSD", "Sudan=SDN"],
+            },
+            Case {
+                name: "longest wins equatorial guinea",
+                text: "Equatorial Guinea and Guinea.",
+                want: &["Equatorial Guinea=GNQ", "Guinea=GIN"],
+            },
+            Case {
+                name: "shadow",
+                text: "The Indian Ocean and Latin American markets.",
+                want: &[],
+            },
+            Case {
+                name: "given name before country",
+                text: "Analyst Kevin Jordan said so.",
+                want: &[],
+            },
+            Case {
+                name: "given-name country before surname",
+                text: "The drummer Chad Smith played at the show.",
+                want: &[],
+            },
+            Case {
+                name: "country before verb",
+                text: "Jordan signed the deal.",
+                want: &["Jordan=JOR"],
+            },
+            Case {
+                name: "role resolves to person",
+                text: "Narendra Modi spoke. The Indian premier said more.",
+                want: &[
+                    "Narendra Modi=narendra-modi",
+                    "Indian premier=narendra-modi",
+                ],
+            },
+            Case {
+                name: "role without person is country",
+                text: "The Indonesian president's visit to Canberra.",
+                want: &["Indonesian president=IDN", "Canberra=AUS"],
+            },
+            Case {
+                name: "whole words only",
+                text: "Indiana and Russiagate.",
+                want: &[],
+            },
+            Case {
+                name: "acronym inside word",
+                text: "USAID funds.",
+                want: &[],
+            },
+        ];
+        for c in cases {
+            assert_eq!(ids(c.text), c.want, "case {}", c.name);
+        }
+    }
+}
