@@ -132,7 +132,41 @@ pub struct Gazetteer {
     titles: HashSet<String>,
     title_words: HashSet<String>,
     given_names: HashSet<String>,
+    cues: HashMap<String, Vec<Cue>>,
     by_id: HashMap<String, u32>,
+}
+
+/// What a word says about a capitalised name next to it (`person_cues.tsv`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cue {
+    /// A role noun before a name ("professor").
+    Before,
+    /// A verb of saying after a name ("said").
+    After,
+    /// Never part of a name ("Monday", "The").
+    Never,
+}
+
+/// The gazetteer's entities plus the people an article revealed (ids past the gazetteer's).
+#[derive(Debug, Clone, Copy)]
+pub struct Entities<'a> {
+    /// The gazetteer.
+    pub gaz: &'a Gazetteer,
+    /// Entities found in one article only.
+    pub extra: &'a [Entity],
+}
+
+impl<'a> Entities<'a> {
+    /// The entity with this index.
+    pub fn get(&self, e: u32) -> &'a Entity {
+        let n = self.gaz.entities.len();
+        let i = e as usize;
+        if i < n {
+            &self.gaz.entities[i]
+        } else {
+            &self.extra[i - n]
+        }
+    }
 }
 
 /// The gazetteer's source files, read from one directory.
@@ -150,6 +184,8 @@ pub struct Sources {
     pub titles: DataFile,
     /// given_names.txt
     pub given_names: DataFile,
+    /// person_cues.tsv
+    pub person_cues: DataFile,
 }
 
 impl Sources {
@@ -162,6 +198,7 @@ impl Sources {
             shadows: DataFile::read(dir, "shadows.tsv")?,
             titles: DataFile::read(dir, "titles.txt")?,
             given_names: DataFile::read(dir, "given_names.txt")?,
+            person_cues: DataFile::read(dir, "person_cues.tsv")?,
         })
     }
 }
@@ -284,6 +321,29 @@ impl Gazetteer {
             .map(str::to_string)
             .collect();
         let given_names = words(&src.given_names, &mut b.errors, false);
+        let mut cues: HashMap<String, Vec<Cue>> = HashMap::new();
+        match src.person_cues.table(&["word", "cue"]) {
+            Ok(rows) => {
+                for r in rows {
+                    let cue = match r.fields[1] {
+                        "before" => Cue::Before,
+                        "after" => Cue::After,
+                        "never" => Cue::Never,
+                        other => {
+                            b.errors.push(src.person_cues.error(
+                                r.line,
+                                format!("unknown cue '{other}' (before, after or never)"),
+                            ));
+                            continue;
+                        }
+                    };
+                    cues.entry(r.fields[0].to_lowercase())
+                        .or_default()
+                        .push(cue);
+                }
+            }
+            Err(e) => b.errors.push(e),
+        }
         if !b.errors.is_empty() {
             return Err(Errors(b.errors));
         }
@@ -311,6 +371,7 @@ impl Gazetteer {
             titles,
             title_words,
             given_names,
+            cues,
             by_id: b.by_id,
         })
     }
@@ -338,6 +399,13 @@ impl Gazetteer {
     /// Is this a known given name ("Kevin")?
     pub fn is_given_name(&self, word: &str) -> bool {
         self.given_names.contains(word)
+    }
+
+    /// Does this word carry this person cue (case ignored)?
+    pub fn cue(&self, word: &str, cue: Cue) -> bool {
+        self.cues
+            .get(&word.to_lowercase())
+            .is_some_and(|c| c.contains(&cue))
     }
 
     /// Every alias with its entity id (for `newsgraph aliases`), in pattern order.
@@ -591,6 +659,10 @@ pub(crate) mod tests {
                 "president\nprime minister\npremier\nforeign minister\nsecretary of state\ntrade representative\ndeputy\ncommerce minister\n",
             ),
             given_names: DataFile::from_text("given_names.txt", "Kevin\nChad\nJordan\nMark\n"),
+            person_cues: DataFile::from_text(
+                "person_cues.tsv",
+                "professor\tbefore\nanalyst\tbefore\nsaid\tafter\nthe\tnever\nmonday\tnever\nformer\tnever\n",
+            ),
         };
         match Gazetteer::build(&src) {
             Ok(g) => g,
@@ -645,6 +717,7 @@ pub(crate) mod tests {
             shadows: DataFile::from_text("shadows.tsv", ""),
             titles: DataFile::from_text("titles.txt", ""),
             given_names: DataFile::from_text("given_names.txt", ""),
+            person_cues: DataFile::from_text("person_cues.tsv", ""),
         };
         let errs = Gazetteer::build(&src).unwrap_err().to_string();
         assert!(
@@ -668,6 +741,7 @@ pub(crate) mod tests {
             shadows: DataFile::from_text("shadows.tsv", ""),
             titles: DataFile::from_text("titles.txt", ""),
             given_names: DataFile::from_text("given_names.txt", ""),
+            person_cues: DataFile::from_text("person_cues.tsv", ""),
         };
         let errs = Gazetteer::build(&src).unwrap_err().to_string();
         assert!(

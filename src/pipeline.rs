@@ -11,7 +11,7 @@ use crate::normalise::{Doc, Normaliser};
 use crate::relate::relate;
 use crate::rules::Rules;
 use crate::store::{self, CacheRecord, Entry, Store};
-use crate::tag::{tag, Mention};
+use crate::tag::{tag, Tagged};
 use crate::write::{ArticleRows, Graph, MentionRow, RelationRow, RowWriter};
 use anyhow::{bail, Context as _, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -90,16 +90,16 @@ impl Engine {
         let t = Instant::now();
         let doc = self.normaliser.normalise(raw);
         let t = lap(&TIMES.normalise, t);
-        let mentions = tag(&doc, &self.gazetteer);
+        let tagged = tag(&doc, &self.gazetteer);
         let t = lap(&TIMES.tag, t);
-        let relations = relate(&doc, &mentions, &self.gazetteer, &self.rules);
+        let relations = relate(&doc, &tagged, &self.gazetteer, &self.rules);
         lap(&TIMES.relate, t);
         let date = doc
             .date
             .clone()
             .or_else(|| date_prefix(article))
             .unwrap_or_else(|| fallback_date.to_string());
-        let rows = self.rows(article, raw, &doc, &mentions, &relations, date);
+        let rows = self.rows(article, raw, &doc, &tagged, &relations, date);
         (rows, doc)
     }
 
@@ -108,16 +108,20 @@ impl Engine {
         article: &str,
         raw: &[u8],
         doc: &Doc,
-        mentions: &[Mention],
+        tagged: &Tagged,
         relations: &[crate::relate::Relation],
         date: String,
     ) -> ArticleRows {
-        let g = &self.gazetteer;
-        let mrows = mentions
+        let g = crate::gazetteer::Entities {
+            gaz: &self.gazetteer,
+            extra: &tagged.extra,
+        };
+        let mrows = tagged
+            .mentions
             .iter()
             .map(|m| {
                 let span = doc.original(m.start..m.end);
-                let e = &g.entities[m.entity as usize];
+                let e = g.get(m.entity);
                 MentionRow {
                     article: article.to_string(),
                     sentence: m.sentence,
@@ -136,9 +140,9 @@ impl Engine {
                 RelationRow {
                     article: article.to_string(),
                     sentence: r.sentence,
-                    source: g.entities[r.source as usize].id.clone(),
+                    source: g.get(r.source).id.clone(),
                     relation: t.id.clone(),
-                    target: g.entities[r.target as usize].id.clone(),
+                    target: g.get(r.target).id.clone(),
                     directed: t.directed,
                     modality: r.modality.as_str().to_string(),
                     cameo: r.cameo.clone(),
@@ -147,10 +151,16 @@ impl Engine {
                 }
             })
             .collect();
+        let people = tagged
+            .extra
+            .iter()
+            .map(|e| (e.id.clone(), e.label.clone()))
+            .collect();
         ArticleRows {
             date,
             mentions: mrows,
             relations: rrows,
+            people,
         }
     }
 }
@@ -454,11 +464,9 @@ pub fn run(cfg: &Config) -> Result<Summary> {
     let mut man = store.stage("manifest.csv")?;
     {
         let mut w = crate::write::writer(&mut man);
+        w.write_record(["path", "hash", "size", "mtime", "date", "first_processed"])?;
         for e in &manifest {
             w.serialize(e)?;
-        }
-        if manifest.is_empty() {
-            w.write_record(["path", "hash", "size", "mtime", "date", "first_processed"])?;
         }
         w.flush()?;
     }

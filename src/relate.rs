@@ -8,10 +8,10 @@
 //! "they" and "both sides" to the pair last named together, "he"/"she" to the last
 //! person, a sentence-initial "It" to the previous sentence's subject.
 
-use crate::gazetteer::{Gazetteer, Kind};
+use crate::gazetteer::{Entities, Gazetteer, Kind};
 use crate::normalise::Doc;
 use crate::rules::{Anaphor, Modality, Rules};
-use crate::tag::Mention;
+use crate::tag::{Mention, Tagged};
 use std::collections::HashSet;
 use std::ops::Range;
 
@@ -68,7 +68,13 @@ impl Context {
 }
 
 /// Extracts the relations of one document.
-pub fn relate(doc: &Doc, mentions: &[Mention], gaz: &Gazetteer, rules: &Rules) -> Vec<Relation> {
+pub fn relate(doc: &Doc, tagged: &Tagged, gaz: &Gazetteer, rules: &Rules) -> Vec<Relation> {
+    let ents = Entities {
+        gaz,
+        extra: &tagged.extra,
+    };
+    let gaz = &ents;
+    let mentions = &tagged.mentions[..];
     let mut out = Vec::new();
     let mut ctx = Context::default();
     let mut m = 0;
@@ -189,7 +195,7 @@ fn word_end(text: &str, i: usize, limit: usize) -> usize {
 }
 
 /// Replaces anaphors by the entities they refer to; a resolved pair becomes the last pair.
-fn resolve(toks: Vec<Tok>, ctx: &mut Context, gaz: &Gazetteer, rules: &Rules) -> Vec<Tok> {
+fn resolve(toks: Vec<Tok>, ctx: &mut Context, gaz: &Entities, rules: &Rules) -> Vec<Tok> {
     if rules.anaphors.is_empty() {
         return toks;
     }
@@ -213,8 +219,9 @@ fn resolve(toks: Vec<Tok>, ctx: &mut Context, gaz: &Gazetteer, rules: &Rules) ->
                 .find(|p| now - p.2 <= PAIR_REACH)
                 .map(|&(a, b, _)| vec![a, b])
                 .unwrap_or_default(),
-            Anaphor::Countries => recent
-                .find_map(|&(a, b, _)| countries(gaz, a, b))
+            // two countries named just before, in this sentence, come first
+            Anaphor::Countries => last_two_countries(&out, gaz)
+                .or_else(|| recent.find_map(|&(a, b, _)| countries(gaz, a, b)))
                 .unwrap_or_default(),
             Anaphor::Leaders => recent
                 .map(|&(a, b, _)| (a, b))
@@ -238,6 +245,14 @@ fn resolve(toks: Vec<Tok>, ctx: &mut Context, gaz: &Gazetteer, rules: &Rules) ->
         if ents.is_empty() {
             out.extend(toks[i..i + n].iter().cloned());
         } else {
+            if ents.len() > 1 && out.last().is_some_and(|t| t.word == "," || t.word == "and") {
+                // "..., and the two countries signed": the pair must not join a list before it
+                out.push(Tok {
+                    word: "|".into(),
+                    ent: None,
+                    span: span.clone(),
+                });
+            }
             for (k, e) in ents.iter().enumerate() {
                 if k > 0 {
                     out.push(Tok {
@@ -269,26 +284,37 @@ fn resolve(toks: Vec<Tok>, ctx: &mut Context, gaz: &Gazetteer, rules: &Rules) ->
     out
 }
 
-fn is_kind(gaz: &Gazetteer, e: u32, k: Kind) -> bool {
-    gaz.entities[e as usize].kind == k
+fn is_kind(gaz: &Entities, e: u32, k: Kind) -> bool {
+    gaz.get(e).kind == k
+}
+
+/// The last two distinct countries named among these tokens (people roll up).
+fn last_two_countries(toks: &[Tok], gaz: &Entities) -> Option<Vec<u32>> {
+    let mut found: Vec<u32> = Vec::new();
+    for c in toks
+        .iter()
+        .rev()
+        .filter_map(|t| t.ent)
+        .filter_map(|e| country_of(gaz, e))
+    {
+        if !found.contains(&c) {
+            found.push(c);
+            if found.len() == 2 {
+                return Some(vec![found[1], found[0]]);
+            }
+        }
+    }
+    None
 }
 
 /// The country entity an entity belongs to (itself for a country).
-fn country_of(gaz: &Gazetteer, e: u32) -> Option<u32> {
-    gaz.entities[e as usize]
-        .country
-        .as_deref()
-        .and_then(|c| gaz.find(c))
+fn country_of(gaz: &Entities, e: u32) -> Option<u32> {
+    gaz.get(e).country.as_deref().and_then(|c| gaz.gaz.find(c))
 }
 
 /// The pair as countries: people and bodies roll up to their country.
-fn countries(gaz: &Gazetteer, a: u32, b: u32) -> Option<Vec<u32>> {
-    let up = |e: u32| {
-        gaz.entities[e as usize]
-            .country
-            .as_deref()
-            .and_then(|c| gaz.find(c))
-    };
+fn countries(gaz: &Entities, a: u32, b: u32) -> Option<Vec<u32>> {
+    let up = |e: u32| gaz.get(e).country.as_deref().and_then(|c| gaz.gaz.find(c));
     let (ca, cb) = (up(a)?, up(b)?);
     (ca != cb).then(|| vec![ca, cb])
 }
@@ -298,7 +324,7 @@ fn extract(
     text: &str,
     si: usize,
     toks: &[Tok],
-    gaz: &Gazetteer,
+    gaz: &Entities,
     rules: &Rules,
     out: &mut Vec<Relation>,
 ) {
@@ -381,14 +407,14 @@ fn extract(
                 }
             }
             for (s, t) in pairs {
-                let (s, t) =
-                    if directed || gaz.entities[s as usize].id <= gaz.entities[t as usize].id {
-                        (s, t)
-                    } else {
-                        (t, s)
-                    };
+                let (s, t) = if directed || gaz.get(s).id <= gaz.get(t).id {
+                    (s, t)
+                } else {
+                    (t, s)
+                };
                 let key = (s, t, rule.relation);
-                if !acceptable(gaz, s, t) || !seen.insert(key) {
+                // a block rule claims the pair first, so no later rule can add it
+                if !acceptable(gaz, s, t) || !seen.insert(key) || rule.block {
                     continue;
                 }
                 out.push(Relation {
@@ -423,11 +449,11 @@ fn ent_ids(group: &str, ents: &[u32]) -> Vec<u32> {
 }
 
 /// No self-relations, and none between a country and its own people or bodies.
-fn acceptable(gaz: &Gazetteer, s: u32, t: u32) -> bool {
+fn acceptable(gaz: &Entities, s: u32, t: u32) -> bool {
     if s == t {
         return false;
     }
-    let (es, et) = (&gaz.entities[s as usize], &gaz.entities[t as usize]);
+    let (es, et) = (&gaz.get(s), &gaz.get(t));
     let either_country = es.kind == Kind::Country || et.kind == Kind::Country;
     !(either_country && es.country.is_some() && es.country == et.country)
 }
@@ -446,7 +472,7 @@ fn modality(words: &[&str], from: usize, to: usize, rules: &Rules) -> Modality {
 }
 
 /// Carries what this sentence names into the context of the next.
-fn update(ctx: &mut Context, text: &str, sentence_start: usize, ms: &[Mention], gaz: &Gazetteer) {
+fn update(ctx: &mut Context, text: &str, sentence_start: usize, ms: &[Mention], gaz: &Entities) {
     if let Some(p) = ms
         .iter()
         .rev()
@@ -495,11 +521,15 @@ mod tests {
         let g = small();
         let r = rules();
         let doc = n.normalise(text.as_bytes());
-        let ms = tag(&doc, &g);
-        let mut out: Vec<String> = relate(&doc, &ms, &g, &r)
+        let t = tag(&doc, &g);
+        let ents = Entities {
+            gaz: &g,
+            extra: &t.extra,
+        };
+        let mut out: Vec<String> = relate(&doc, &t, &g, &r)
             .iter()
             .map(|x| {
-                let id = |e: u32| g.entities[e as usize].id.clone();
+                let id = |e: u32| ents.get(e).id.clone();
                 let m = match x.modality {
                     Modality::Asserted => String::new(),
                     m => format!(" ({})", m.as_str()),

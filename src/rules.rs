@@ -37,6 +37,8 @@ pub struct Rule {
     pub regex: Regex,
     /// Where the rule was written, for messages.
     pub line: usize,
+    /// A `block` line: pairs it matches may not have this relation in this sentence.
+    pub block: bool,
 }
 
 /// What a modality cue says about the relation next to it.
@@ -122,7 +124,8 @@ pub struct Rules {
 
 /// An entity list in a skeleton: `ENT3`, `ENT3 and ENT4`, `ENT1 , ENT2 , and ENT5`, `ENT1 - ENT2`.
 /// Commas only count when "and" closes the list: "in Korea , Trump said" is no list.
-const LIST: &str = r"ENT\d+(?:(?: , ENT\d+)*(?: ,)? (?:and|&) ENT\d+| (?:-|/) ENT\d+)*";
+/// "A , and B" with two items is a clause break, not a list.
+const LIST: &str = r"ENT\d+(?:(?: , ENT\d+)+(?: ,)? (?:and|&) ENT\d+| (?:and|&|-|/) ENT\d+)*";
 
 impl Rules {
     /// Reads `relations.tsv`, `modality.tsv` and `pronouns.tsv` from a directory.
@@ -146,11 +149,11 @@ impl Rules {
             let want = match f[0] {
                 "relation" => 4,
                 "define" => 3,
-                "rule" => 4,
+                "rule" | "block" => 4,
                 other => {
                     errors.push(rel.error(
                         row.line,
-                        format!("unknown line kind '{other}' (relation, define or rule)"),
+                        format!("unknown line kind '{other}' (relation, define, rule or block)"),
                     ));
                     continue;
                 }
@@ -221,12 +224,16 @@ impl Rules {
                     }
                     match compile(f[3], &macros, types[relation].directed) {
                         Ok((regex, words)) => {
-                            trigger_words.extend(words);
+                            let block = f[0] == "block";
+                            if !block {
+                                trigger_words.extend(words);
+                            }
                             rules.push(Rule {
                                 relation,
                                 cameo: f[2].to_string(),
                                 regex,
                                 line: row.line,
+                                block,
                             });
                         }
                         Err(msg) => errors.push(rel.error(row.line, msg)),
@@ -249,6 +256,7 @@ impl Rules {
         });
         trigger_words.sort();
         trigger_words.dedup();
+        rules.sort_by_key(|r| !r.block); // block rules run first
         let triggers = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
             .ascii_case_insensitive(true)

@@ -8,7 +8,7 @@
 //! to be unambiguous or to follow the full name in the same article, and "the Indian
 //! premier" stands for the last Indian person named, or for India.
 
-use crate::gazetteer::{Form, Gazetteer, Kind, Target};
+use crate::gazetteer::{Cue, Entity, Form, Gazetteer, Kind, Target};
 use crate::normalise::Doc;
 use aho_corasick::Input;
 
@@ -27,6 +27,15 @@ pub struct Mention {
     pub form: Form,
 }
 
+/// What tagging found in one article: mentions, and people the gazetteer does not know.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tagged {
+    /// Mentions in text order.
+    pub mentions: Vec<Mention>,
+    /// People found by context; mention index `gazetteer.entities.len() + i` is `extra[i]`.
+    pub extra: Vec<Entity>,
+}
+
 /// A match of the automaton before the context rules run.
 #[derive(Debug, Clone)]
 struct Hit {
@@ -37,7 +46,23 @@ struct Hit {
 }
 
 /// Finds every entity mention of a document, in text order.
-pub fn tag(doc: &Doc, gaz: &Gazetteer) -> Vec<Mention> {
+pub fn tag(doc: &Doc, gaz: &Gazetteer) -> Tagged {
+    let mentions = known(doc, gaz);
+    let (found, extra) = unknown_people(doc, gaz, &mentions);
+    if found.is_empty() {
+        return Tagged { mentions, extra };
+    }
+    let mut all = mentions;
+    all.extend(found);
+    all.sort_by_key(|m| m.start);
+    Tagged {
+        mentions: all,
+        extra,
+    }
+}
+
+/// Mentions of gazetteer entities.
+fn known(doc: &Doc, gaz: &Gazetteer) -> Vec<Mention> {
     let hits = scan(&doc.text, gaz);
     let mut out: Vec<Mention> = Vec::with_capacity(hits.len());
     let mut seen_full: Vec<u32> = Vec::new();
@@ -97,6 +122,166 @@ pub fn tag(doc: &Doc, gaz: &Gazetteer) -> Vec<Mention> {
         out.push(m);
     }
     out
+}
+
+/// A word of a sentence: its span and its text without surrounding punctuation.
+struct Word<'a> {
+    start: usize,
+    end: usize,
+    text: &'a str,
+    /// Punctuation right after the word (a comma or full stop ends a name).
+    closed: bool,
+}
+
+fn words_of(text: &str, span: std::ops::Range<usize>) -> Vec<Word<'_>> {
+    let mut out = Vec::new();
+    let mut at = span.start;
+    for raw in text[span.clone()].split(' ') {
+        let lead = raw.len() - raw.trim_start_matches(|c: char| !c.is_alphanumeric()).len();
+        let body = raw.trim_start_matches(|c: char| !c.is_alphanumeric());
+        let body_trim = body.strip_suffix("'s").unwrap_or(body);
+        let core = body_trim.trim_end_matches(|c: char| !c.is_alphanumeric() && c != '.');
+        let core = if core.len() > 2 {
+            core.trim_end_matches('.')
+        } else {
+            core
+        };
+        if !core.is_empty() {
+            let start = at + lead;
+            out.push(Word {
+                start,
+                end: start + core.len(),
+                text: core,
+                closed: core.len() < body.len(),
+            });
+        }
+        at += raw.len() + 1;
+    }
+    out
+}
+
+/// A capitalised word that could be part of a name ("Biswajit", "Chakravarty", "R", "R.").
+fn name_shaped(w: &Word, gaz: &Gazetteer) -> bool {
+    let mut chars = w.text.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    let rest = chars.as_str().trim_end_matches('.');
+    let initial = rest.is_empty() && first.is_uppercase();
+    let word = first.is_uppercase()
+        && rest.chars().count() >= 1
+        && rest
+            .chars()
+            .all(|c| c.is_lowercase() || c == '-' || c == '\'')
+        && !gaz.cue(w.text, Cue::Never)
+        && !gaz.cue(w.text, Cue::Before)
+        && !gaz.is_title_word(w.text);
+    initial || word
+}
+
+/// People named in the text that no gazetteer entry covers, found by context cues.
+fn unknown_people(doc: &Doc, gaz: &Gazetteer, known: &[Mention]) -> (Vec<Mention>, Vec<Entity>) {
+    let mut found = Vec::new();
+    let mut extra: Vec<Entity> = Vec::new();
+    let base = gaz.entities.len() as u32;
+    let covered = |s: usize, e: usize| known.iter().any(|m| m.start < e && s < m.end);
+    for (si, span) in doc.sentences.iter().enumerate() {
+        let words = words_of(&doc.text, span.clone());
+        let mut i = 0;
+        while i < words.len() {
+            let mut j = i;
+            while j < words.len()
+                && j - i < 4
+                && name_shaped(&words[j], gaz)
+                && !covered(words[j].start, words[j].end)
+            {
+                let closed = words[j].closed;
+                j += 1;
+                if closed {
+                    break;
+                }
+            }
+            let run = &words[i..j];
+            let is_initial = |w: &Word| w.text.trim_end_matches('.').chars().count() == 1;
+            let ok_shape =
+                run.len() >= 2 && !is_initial(&run[0]) && !is_initial(&run[run.len() - 1]);
+            let cue_before =
+                i > 0 && gaz.cue(words[i - 1].text, Cue::Before) && !words[i - 1].closed;
+            let cue_after = j < words.len()
+                && gaz.cue(words[j].text, Cue::After)
+                && !run
+                    .last()
+                    .is_some_and(|w| w.closed && w.text.ends_with('.'));
+            let given = run.first().is_some_and(|w| gaz.is_given_name(w.text));
+            if ok_shape && (cue_before || cue_after || given) {
+                let (s, e) = (run[0].start, run[run.len() - 1].end);
+                let name = doc.text[s..e].to_string();
+                let idx = match extra.iter().position(|x| x.label == name) {
+                    Some(k) => k,
+                    None => {
+                        extra.push(Entity {
+                            id: slug(&name),
+                            label: name,
+                            kind: Kind::Person,
+                            country: None,
+                            org: None,
+                            role: "found by context".to_string(),
+                        });
+                        extra.len() - 1
+                    }
+                };
+                found.push(Mention {
+                    start: s,
+                    end: e,
+                    entity: base + idx as u32,
+                    sentence: si,
+                    form: Form::Name,
+                });
+                i = j;
+                continue;
+            }
+            // a bare surname of a person found earlier in this article
+            let w = &words[i];
+            if !extra.is_empty()
+                && name_shaped(w, gaz)
+                && !covered(w.start, w.end)
+                && !found
+                    .iter()
+                    .any(|m: &Mention| m.start <= w.start && w.end <= m.end)
+            {
+                if let Some(k) = extra
+                    .iter()
+                    .position(|x| x.label.rsplit(' ').next() == Some(w.text))
+                {
+                    found.push(Mention {
+                        start: w.start,
+                        end: w.end,
+                        entity: base + k as u32,
+                        sentence: si,
+                        form: Form::Short,
+                    });
+                }
+            }
+            i += 1;
+        }
+    }
+    found.retain(|m| gaz.find(&extra[(m.entity - base) as usize].id).is_none());
+    (found, extra)
+}
+
+/// A lowercase ASCII slug of a name ("Pinak R Chakravarty" -> "pinak-r-chakravarty").
+pub fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !c.is_ascii() && c.is_alphabetic() {
+            out.push(c.to_lowercase().next().unwrap_or(c));
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
 }
 
 /// Raw automaton hits that pass the word-boundary and case rules.
@@ -282,15 +467,14 @@ mod tests {
         .unwrap();
         let g = small();
         let doc = n.normalise(text.as_bytes());
-        tag(&doc, &g)
+        let t = tag(&doc, &g);
+        let ents = crate::gazetteer::Entities {
+            gaz: &g,
+            extra: &t.extra,
+        };
+        t.mentions
             .iter()
-            .map(|m| {
-                format!(
-                    "{}={}",
-                    &doc.text[m.start..m.end],
-                    g.entities[m.entity as usize].id
-                )
-            })
+            .map(|m| format!("{}={}", &doc.text[m.start..m.end], ents.get(m.entity).id))
             .collect()
     }
 
@@ -386,12 +570,12 @@ mod tests {
             Case {
                 name: "given name before country",
                 text: "Analyst Kevin Jordan said so.",
-                want: &[],
+                want: &["Kevin Jordan=kevin-jordan"],
             },
             Case {
                 name: "given-name country before surname",
                 text: "The drummer Chad Smith played at the show.",
-                want: &[],
+                want: &["Chad Smith=chad-smith"],
             },
             Case {
                 name: "country before verb",

@@ -63,6 +63,8 @@ pub struct ArticleRows {
     pub mentions: Vec<MentionRow>,
     /// Relations in sentence order.
     pub relations: Vec<RelationRow>,
+    /// People found by context (id, label): not in the gazetteer, so their labels travel here.
+    pub people: Vec<(String, String)>,
 }
 
 /// One row of `nodes.csv`.
@@ -104,6 +106,7 @@ struct EdgeRow<'a> {
 
 #[derive(Debug, Default)]
 struct NodeAcc {
+    label: Option<String>,
     mentions: u64,
     articles: u64,
     last_article: usize,
@@ -141,6 +144,12 @@ impl Graph {
         let art = self.article;
         self.mentions += rows.mentions.len() as u64;
         self.relations += rows.relations.len() as u64;
+        for (id, label) in &rows.people {
+            let n = self.nodes.entry(id.clone()).or_default();
+            if n.label.as_ref().is_none_or(|l| label < l) {
+                n.label = Some(label.clone());
+            }
+        }
         for m in &rows.mentions {
             let n = self.nodes.entry(m.entity.clone()).or_default();
             n.mentions += 1;
@@ -196,9 +205,10 @@ impl Graph {
     /// Writes `nodes.csv`, sorted by Id.
     pub fn write_nodes<W: Write>(&self, out: W, gaz: &Gazetteer) -> csv::Result<()> {
         let mut w = writer(out);
+        w.write_record(NODE_COLUMNS)?;
         for (id, n) in &self.nodes {
             let ent = gaz.find(id).map(|i| &gaz.entities[i as usize]);
-            let kind = ent.map_or("", |e| e.kind.as_str());
+            let kind = ent.map_or("person", |e| e.kind.as_str());
             let org = ent.and_then(|e| e.org.as_deref()).unwrap_or("");
             let country = ent
                 .filter(|e| e.org.is_none())
@@ -206,13 +216,13 @@ impl Graph {
                 .unwrap_or("");
             w.serialize(NodeRow {
                 id,
-                label: ent.map_or(id, |e| e.label.as_str()),
+                label: ent.map_or(n.label.as_deref().unwrap_or(id), |e| e.label.as_str()),
                 kind,
                 country,
                 mentions: n.mentions,
                 articles: n.articles,
                 org,
-                role: ent.map_or("", |e| e.role.as_str()),
+                role: ent.map_or("found by context", |e| e.role.as_str()),
             })?;
         }
         w.flush()?;
@@ -222,6 +232,7 @@ impl Graph {
     /// Writes `edges.csv`, sorted by Source, Target, Kind.
     pub fn write_edges<W: Write>(&self, out: W) -> csv::Result<()> {
         let mut w = writer(out);
+        w.write_record(EDGE_COLUMNS)?;
         for ((s, t, rel), e) in &self.edges {
             // most frequent code; ties go to the smallest
             let cameo = e
@@ -249,11 +260,33 @@ impl Graph {
 }
 
 /// A CSV writer with the house settings: `\n` line ends, quotes only where needed.
+/// Headers are written explicitly, so a file without rows still has its header.
 pub fn writer<W: Write>(out: W) -> csv::Writer<W> {
     csv::WriterBuilder::new()
+        .has_headers(false)
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(out)
 }
+
+/// Columns of nodes.csv (the contract's six, then extras).
+pub const NODE_COLUMNS: [&str; 8] = [
+    "Id", "Label", "kind", "country", "mentions", "articles", "org", "role",
+];
+
+/// Columns of edges.csv (the contract's ten, then extras).
+pub const EDGE_COLUMNS: [&str; 11] = [
+    "Source",
+    "Target",
+    "Type",
+    "Kind",
+    "Label",
+    "Weight",
+    "cameo",
+    "articles",
+    "first_seen",
+    "last_seen",
+    "planned",
+];
 
 /// Streams mention and relation rows of articles, in order, to two CSV writers.
 pub struct RowWriter<W: Write> {
@@ -333,6 +366,7 @@ mod tests {
         let a = ArticleRows {
             date: "2025-08-27".into(),
             mentions: vec![],
+            people: vec![],
             relations: vec![
                 rel("a", 0, "USA", "IND", "asserted"),
                 rel("a", 0, "USA", "IND", "asserted"),
@@ -343,6 +377,7 @@ mod tests {
         let b = ArticleRows {
             date: "2025-08-01".into(),
             mentions: vec![],
+            people: vec![],
             relations: vec![rel("b", 1, "USA", "IND", "asserted")],
         };
         g.add(&a, &label);
