@@ -177,8 +177,9 @@ impl Normaliser {
     /// Is the word that ends `before` (just before a '.') an abbreviation or an initial?
     fn is_abbreviation(&self, before: &str) -> bool {
         let word_start = before
-            .rfind(|c: char| !(c.is_alphanumeric() || c == '.'))
-            .map_or(0, |p| p + 1);
+            .char_indices()
+            .rfind(|&(_, c)| !(c.is_alphanumeric() || c == '.'))
+            .map_or(0, |(p, c)| p + c.len_utf8());
         let word = &before[word_start..];
         if word.is_empty() {
             return false;
