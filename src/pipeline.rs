@@ -10,15 +10,15 @@ use crate::gazetteer::{Gazetteer, Kind};
 use crate::normalise::{Doc, Normaliser};
 use crate::relate::relate;
 use crate::rules::Rules;
-use crate::store::{self, CacheRecord, Entry, Store};
+use crate::store::{self, CacheReader, CacheRecord, Entry, Store};
 use crate::tag::{tag, Tagged};
-use crate::write::{ArticleRows, Graph, MentionRow, RelationRow, RowWriter};
+use crate::write::{ArticleRows, Graph, MentionRow, RelationRow, Rendered, RowWriter};
 use anyhow::{bail, Context as _, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use std::collections::BTreeMap;
-use std::fs;
-use std::io::{IsTerminal, Write};
+use std::collections::{BTreeMap, HashSet};
+use std::fs::{self, File};
+use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, UNIX_EPOCH};
@@ -87,12 +87,24 @@ impl Engine {
 
     /// Runs the stages on one article's bytes.
     pub fn extract(&self, article: &str, raw: &[u8], fallback_date: &str) -> (ArticleRows, Doc) {
+        self.extract_with(&self.rules, article, raw, fallback_date)
+    }
+
+    /// As [`Engine::extract`], with a worker's own copy of the rules (regex caches are
+    /// per copy, so workers do not contend for them).
+    pub fn extract_with(
+        &self,
+        rules: &Rules,
+        article: &str,
+        raw: &[u8],
+        fallback_date: &str,
+    ) -> (ArticleRows, Doc) {
         let t = Instant::now();
         let doc = self.normaliser.normalise(raw);
         let t = lap(&TIMES.normalise, t);
         let tagged = tag(&doc, &self.gazetteer);
         let t = lap(&TIMES.tag, t);
-        let relations = relate(&doc, &tagged, &self.gazetteer, &self.rules);
+        let relations = relate(&doc, &tagged, &self.gazetteer, rules);
         lap(&TIMES.relate, t);
         let date = doc
             .date
@@ -277,15 +289,20 @@ fn walk(dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<Input>> {
 enum Outcome {
     /// Same size and time (or same hash) as in the manifest: reuse the cache.
     Unchanged(Entry),
-    /// Freshly extracted.
+    /// Freshly extracted and rendered.
     Fresh {
         entry: Entry,
-        rows: ArticleRows,
+        rendered: Rendered,
         warning: Option<String>,
-        changed: bool,
     },
     /// Not an article (binary, too large, unreadable): warned and left out.
     Skipped(String),
+}
+
+/// What the previous run left: its manifest and whether its cache can be reused.
+struct Previous {
+    manifest: BTreeMap<String, Entry>,
+    reusable: bool,
 }
 
 /// Runs the whole pipeline for a configuration.
@@ -307,212 +324,268 @@ pub fn run(cfg: &Config) -> Result<Summary> {
 
     let mut warnings = Vec::new();
     let inputs = walk(&cfg.input, &mut warnings)?;
-    let old = if store.state().get("fingerprint") == Some(&engine.fingerprint) {
-        store.manifest()?
-    } else {
-        BTreeMap::new()
+    let prev = Previous {
+        manifest: store.manifest()?,
+        reusable: !cfg.full && store.state().get("fingerprint") == Some(&engine.fingerprint),
     };
-    let dates: BTreeMap<String, String> = store
-        .manifest()?
-        .into_values()
-        .map(|e| (e.path, e.first_processed))
-        .collect();
-    let reuse = !cfg.full;
-
-    // Fast path: nothing changed since a complete run with the same data.
     let stats: Vec<Option<(u64, i128)>> =
         pool.install(|| inputs.par_iter().map(|i| stat(&i.abs)).collect());
-    if reuse && store.outputs_exist() && old.len() == inputs.len() {
-        let same = inputs.iter().zip(&stats).all(|(i, s)| {
-            old.get(&i.rel)
-                .is_some_and(|e| s.is_some_and(|(size, mtime)| e.size == size && e.mtime == mtime))
-        });
-        if same {
-            let st = store.state();
-            let num = |k: &str| st.get(k).and_then(|v| v.parse().ok()).unwrap_or(0);
-            let summary = Summary {
-                articles: inputs.len(),
-                unchanged: inputs.len(),
-                mentions: num("mentions"),
-                relations: num("relations"),
-                nodes: num("nodes") as usize,
-                edges: num("edges") as usize,
-                warnings: warnings.len(),
-                ..Summary::default()
-            };
-            report(cfg, &warnings, &summary, started);
-            return Ok(summary);
-        }
+    if let Some(summary) = nothing_changed(&store, &prev, &inputs, &stats, warnings.len()) {
+        report(cfg, &warnings, &summary, started);
+        return Ok(summary);
     }
 
     let bar = progress(cfg, inputs.len());
-    let mut cache = if reuse { store.cache() } else { None };
-    let mut rows_out = RowWriter::new(store.stage("mentions.csv")?, store.stage("relations.csv")?);
-    let mut cache_out = store.stage("cache.bin")?;
-    let mut graph = Graph::default();
-    let mut manifest: Vec<Entry> = Vec::with_capacity(inputs.len());
-    let mut summary = Summary::default();
-    let labels: BTreeMap<String, String> = engine
-        .rules
-        .types
-        .iter()
-        .map(|t| (t.id.clone(), t.label.clone()))
-        .collect();
-    let label = |id: &str| labels.get(id).cloned().unwrap_or_else(|| id.to_string());
-
-    for (chunk, chunk_stats) in inputs.chunks(CHUNK).zip(stats.chunks(CHUNK)) {
-        let outcomes: Vec<Outcome> = pool.install(|| {
-            chunk
-                .par_iter()
-                .zip(chunk_stats)
-                .map(|(input, st)| {
-                    let prev = if reuse { old.get(&input.rel) } else { None };
-                    let first = dates
-                        .get(&input.rel)
-                        .map_or(cfg.today.as_str(), |d| d.as_str());
-                    process(&engine, cfg, input, *st, prev, first)
-                })
-                .collect()
+    let mut sink = Sink::new(&store, &engine, &prev)?;
+    std::thread::scope(|scope| -> Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Outcome>>(2);
+        let inputs_ref = &inputs;
+        let sink_ref = &mut sink;
+        let bar_ref = &bar;
+        let writer = scope.spawn(move || -> Result<()> {
+            let mut at = 0;
+            for outcomes in rx {
+                let t = Instant::now();
+                for outcome in outcomes {
+                    sink_ref.take(cfg, &inputs_ref[at], outcome)?;
+                    at += 1;
+                    bar_ref.inc(1);
+                }
+                lap(&TIMES.write, t);
+            }
+            Ok(())
         });
-        let t = Instant::now();
-        for (input, outcome) in chunk.iter().zip(outcomes) {
-            let (entry, rows) = match outcome {
-                Outcome::Skipped(w) => {
-                    warnings.push(w);
-                    bar.inc(1);
-                    continue;
-                }
-                Outcome::Unchanged(entry) => {
-                    match cache.as_mut().and_then(|c| c.take(&input.rel, &entry.hash)) {
-                        Some(rows) => {
-                            summary.unchanged += 1;
-                            (entry, rows)
-                        }
-                        None => match process(
-                            &engine,
-                            cfg,
-                            input,
-                            stat(&input.abs),
-                            None,
-                            &entry.first_processed,
-                        ) {
-                            Outcome::Fresh {
-                                entry,
-                                rows,
-                                warning,
-                                ..
-                            } => {
-                                summary.unchanged += 1;
-                                warnings.extend(warning);
-                                (entry, rows)
-                            }
-                            Outcome::Skipped(w) => {
-                                warnings.push(w);
-                                bar.inc(1);
-                                continue;
-                            }
-                            Outcome::Unchanged(_) => unreachable_unchanged(),
+        for (chunk, chunk_stats) in inputs.chunks(CHUNK).zip(stats.chunks(CHUNK)) {
+            let outcomes: Vec<Outcome> = pool.install(|| {
+                chunk
+                    .par_iter()
+                    .zip(chunk_stats)
+                    .map_init(
+                        || engine.rules.clone(), // one regex cache per worker, no contention
+                        |rules, (input, st)| {
+                            let known = prev.manifest.get(&input.rel);
+                            let first =
+                                known.map_or(cfg.today.as_str(), |e| e.first_processed.as_str());
+                            let shortcut = if prev.reusable { known } else { None };
+                            process(&engine, rules, cfg, input, *st, shortcut, first)
                         },
-                    }
-                }
-                Outcome::Fresh {
-                    entry,
-                    rows,
-                    warning,
-                    changed,
-                } => {
-                    if old.contains_key(&input.rel) || (!reuse && dates.contains_key(&input.rel)) {
-                        if changed || !reuse {
-                            summary.changed += usize::from(changed);
-                            summary.unchanged += usize::from(!changed);
-                        }
-                    } else {
-                        summary.new += 1;
-                    }
-                    warnings.extend(warning);
-                    (entry, rows)
-                }
-            };
-            rows_out.add(&rows)?;
-            graph.add(&rows, &label);
-            store::write_record(
-                &mut cache_out,
-                &CacheRecord {
-                    path: entry.path.clone(),
-                    hash: entry.hash.clone(),
-                    rows,
-                },
-            )?;
-            manifest.push(entry);
-            bar.inc(1);
+                    )
+                    .collect()
+            });
+            if tx.send(outcomes).is_err() {
+                break; // the writer stopped with an error; join() reports it
+            }
         }
-        lap(&TIMES.write, t);
-    }
+        drop(tx);
+        writer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the writer thread panicked"))?
+    })?;
     bar.finish_and_clear();
 
     let t = Instant::now();
-    let (m, r) = rows_out.finish()?;
-    Store::seal(m)?;
-    Store::seal(r)?;
-    Store::seal(cache_out)?;
-    let mut nodes = store.stage("nodes.csv")?;
-    graph.write_nodes(&mut nodes, &engine.gazetteer)?;
-    Store::seal(nodes)?;
-    let mut edges = store.stage("edges.csv")?;
-    graph.write_edges(&mut edges)?;
-    Store::seal(edges)?;
-    let mut man = store.stage("manifest.csv")?;
-    {
-        let mut w = crate::write::writer(&mut man);
-        w.write_record(["path", "hash", "size", "mtime", "date", "first_processed"])?;
-        for e in &manifest {
-            w.serialize(e)?;
-        }
-        w.flush()?;
-    }
-    Store::seal(man)?;
-
-    summary.articles = manifest.len();
-    summary.removed = old
-        .keys()
-        .filter(|k| !manifest.iter().any(|e| &e.path == *k))
-        .count();
-    summary.mentions = graph.mentions;
-    summary.relations = graph.relations;
-    summary.nodes = graph.node_count();
-    summary.edges = graph.edge_count();
-    let mut state = store.stage("state.csv")?;
-    write!(
-        state,
-        "key,value\nfingerprint,{}\narticles,{}\nmentions,{}\nrelations,{}\nnodes,{}\nedges,{}\n",
-        engine.fingerprint,
-        summary.articles,
-        summary.mentions,
-        summary.relations,
-        summary.nodes,
-        summary.edges
-    )?;
-    Store::seal(state)?;
-    store.commit()?;
+    let mut summary = sink.finish(&store, &engine, &prev)?;
     lap(&TIMES.write, t);
+    warnings.append(&mut summary.1);
+    let mut summary = summary.0;
     summary.warnings = warnings.len();
     report(cfg, &warnings, &summary, started);
     Ok(summary)
 }
 
-fn unreachable_unchanged() -> (Entry, ArticleRows) {
-    // process() without a previous entry never answers Unchanged
-    (
-        Entry {
-            path: String::new(),
-            hash: String::new(),
-            size: 0,
-            mtime: 0,
-            date: String::new(),
-            first_processed: String::new(),
-        },
-        ArticleRows::default(),
-    )
+/// The fast path: every file has the size and time the last complete run saw, with the
+/// same program and data. Then the outputs are already right.
+fn nothing_changed(
+    store: &Store,
+    prev: &Previous,
+    inputs: &[Input],
+    stats: &[Option<(u64, i128)>],
+    warnings: usize,
+) -> Option<Summary> {
+    if !prev.reusable || !store.outputs_exist() || prev.manifest.len() != inputs.len() {
+        return None;
+    }
+    let same = inputs.iter().zip(stats).all(|(i, s)| {
+        prev.manifest
+            .get(&i.rel)
+            .is_some_and(|e| s.is_some_and(|(size, mtime)| e.size == size && e.mtime == mtime))
+    });
+    if !same {
+        return None;
+    }
+    let st = store.state();
+    let num = |k: &str| st.get(k).and_then(|v| v.parse().ok()).unwrap_or(0);
+    Some(Summary {
+        articles: inputs.len(),
+        unchanged: inputs.len(),
+        mentions: num("mentions"),
+        relations: num("relations"),
+        nodes: num("nodes") as usize,
+        edges: num("edges") as usize,
+        warnings,
+        ..Summary::default()
+    })
+}
+
+/// Receives articles in output order: streams their rows and cache records to the
+/// staged files and folds them into the graph.
+struct Sink<'a> {
+    engine: &'a Engine,
+    prev: &'a Previous,
+    rows: RowWriter<BufWriter<File>>,
+    cache_out: BufWriter<File>,
+    cache_in: Option<CacheReader>,
+    graph: Graph,
+    manifest: Vec<Entry>,
+    summary: Summary,
+    warnings: Vec<String>,
+    labels: BTreeMap<String, String>,
+}
+
+impl<'a> Sink<'a> {
+    fn new(store: &Store, engine: &'a Engine, prev: &'a Previous) -> Result<Sink<'a>> {
+        let labels = engine
+            .rules
+            .types
+            .iter()
+            .map(|t| (t.id.clone(), t.label.clone()))
+            .collect();
+        Ok(Sink {
+            engine,
+            prev,
+            rows: RowWriter::new(store.stage("mentions.csv")?, store.stage("relations.csv")?)?,
+            cache_out: store.stage("cache.bin")?,
+            cache_in: if prev.reusable { store.cache() } else { None },
+            graph: Graph::default(),
+            manifest: Vec::new(),
+            summary: Summary::default(),
+            warnings: Vec::new(),
+            labels,
+        })
+    }
+
+    /// Takes one article's outcome (articles arrive in path order).
+    fn take(&mut self, cfg: &Config, input: &Input, outcome: Outcome) -> Result<()> {
+        let (entry, rendered) = match outcome {
+            Outcome::Skipped(w) => {
+                self.warnings.push(w);
+                return Ok(());
+            }
+            Outcome::Unchanged(entry) => {
+                match self
+                    .cache_in
+                    .as_mut()
+                    .and_then(|c| c.take(&input.rel, &entry.hash))
+                {
+                    Some(rendered) => (entry, rendered),
+                    // the cache lost it: extract again, it counts as unchanged all the same
+                    None => match process(
+                        self.engine,
+                        &self.engine.rules,
+                        cfg,
+                        input,
+                        stat(&input.abs),
+                        None,
+                        &entry.first_processed,
+                    ) {
+                        Outcome::Fresh {
+                            entry,
+                            rendered,
+                            warning,
+                        } => {
+                            self.warnings.extend(warning);
+                            (entry, rendered)
+                        }
+                        Outcome::Skipped(w) => {
+                            self.warnings.push(w);
+                            return Ok(());
+                        }
+                        Outcome::Unchanged(_) => {
+                            bail!("internal: no shortcut was offered for {}", input.rel)
+                        }
+                    },
+                }
+            }
+            Outcome::Fresh {
+                entry,
+                rendered,
+                warning,
+            } => {
+                self.warnings.extend(warning);
+                (entry, rendered)
+            }
+        };
+        match self.prev.manifest.get(&entry.path) {
+            None => self.summary.new += 1,
+            Some(old) if old.hash == entry.hash => self.summary.unchanged += 1,
+            Some(_) => self.summary.changed += 1,
+        }
+        self.rows.add(&rendered)?;
+        let labels = &self.labels;
+        self.graph.add(&rendered, &|id: &str| {
+            labels.get(id).cloned().unwrap_or_else(|| id.to_string())
+        });
+        store::write_record(
+            &mut self.cache_out,
+            &CacheRecord {
+                path: entry.path.clone(),
+                hash: entry.hash.clone(),
+                rendered,
+            },
+        )?;
+        self.manifest.push(entry);
+        Ok(())
+    }
+
+    /// Writes nodes, edges, manifest and state, and commits the whole set.
+    fn finish(
+        self,
+        store: &Store,
+        engine: &Engine,
+        prev: &Previous,
+    ) -> Result<(Summary, Vec<String>)> {
+        let (m, r) = self.rows.finish();
+        Store::seal(m)?;
+        Store::seal(r)?;
+        Store::seal(self.cache_out)?;
+        let mut nodes = store.stage("nodes.csv")?;
+        self.graph.write_nodes(&mut nodes, &engine.gazetteer)?;
+        Store::seal(nodes)?;
+        let mut edges = store.stage("edges.csv")?;
+        self.graph.write_edges(&mut edges)?;
+        Store::seal(edges)?;
+        let mut man = store.stage("manifest.csv")?;
+        {
+            let mut w = crate::write::writer(&mut man);
+            w.write_record(["path", "hash", "size", "mtime", "date", "first_processed"])?;
+            for e in &self.manifest {
+                w.serialize(e)?;
+            }
+            w.flush()?;
+        }
+        Store::seal(man)?;
+        let mut summary = self.summary;
+        let present: HashSet<&str> = self.manifest.iter().map(|e| e.path.as_str()).collect();
+        summary.articles = self.manifest.len();
+        summary.removed = prev
+            .manifest
+            .keys()
+            .filter(|k| !present.contains(k.as_str()))
+            .count();
+        summary.mentions = self.graph.mentions;
+        summary.relations = self.graph.relations;
+        summary.nodes = self.graph.node_count();
+        summary.edges = self.graph.edge_count();
+        let mut state = store.stage("state.csv")?;
+        write!(
+            state,
+            "key,value\nfingerprint,{}\narticles,{}\nmentions,{}\nrelations,{}\nnodes,{}\nedges,{}\n",
+            engine.fingerprint, summary.articles, summary.mentions, summary.relations, summary.nodes, summary.edges
+        )?;
+        Store::seal(state)?;
+        store.commit()?;
+        Ok((summary, self.warnings))
+    }
 }
 
 /// Size and modification time (ns) of a file.
@@ -526,67 +599,59 @@ fn stat(path: &Path) -> Option<(u64, i128)> {
     Some((m.len(), mtime))
 }
 
-/// Classifies and, if needed, reads and extracts one article.
+/// Classifies and, if needed, reads, extracts and renders one article. `shortcut` is the
+/// previous run's entry when its cache may be reused.
 fn process(
     engine: &Engine,
+    rules: &Rules,
     cfg: &Config,
     input: &Input,
     st: Option<(u64, i128)>,
-    prev: Option<&Entry>,
+    shortcut: Option<&Entry>,
     first: &str,
 ) -> Outcome {
+    let name = input.abs.display();
     let Some((size, mtime)) = st else {
-        return Outcome::Skipped(format!(
-            "{}: cannot read file metadata; skipped",
-            input.abs.display()
-        ));
+        return Outcome::Skipped(format!("{name}: cannot read file metadata; skipped"));
     };
-    if let Some(p) = prev {
-        if p.size == size && p.mtime == mtime {
-            return Outcome::Unchanged(p.clone());
-        }
+    if let Some(p) = shortcut.filter(|p| p.size == size && p.mtime == mtime) {
+        return Outcome::Unchanged(p.clone());
     }
     if size > cfg.max_bytes {
         return Outcome::Skipped(format!(
-            "{}: {} bytes is over --max-bytes {}; skipped",
-            input.abs.display(),
-            size,
+            "{name}: {size} bytes is over --max-bytes {}; skipped",
             cfg.max_bytes
         ));
     }
     let t = Instant::now();
     let raw = match fs::read(&input.abs) {
         Ok(r) => r,
-        Err(e) => {
-            return Outcome::Skipped(format!(
-                "{}: cannot read ({e}); skipped",
-                input.abs.display()
-            ))
-        }
+        Err(e) => return Outcome::Skipped(format!("{name}: cannot read ({e}); skipped")),
     };
     let hash = format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&raw));
     lap(&TIMES.read, t);
-    if let Some(p) = prev {
-        if p.hash == hash {
-            let mut e = p.clone();
-            e.mtime = mtime;
-            e.size = size;
-            return Outcome::Unchanged(e);
-        }
+    if let Some(p) = shortcut.filter(|p| p.hash == hash) {
+        return Outcome::Unchanged(Entry {
+            size,
+            mtime,
+            ..p.clone()
+        });
     }
     if let Some(at) = memchr::memchr(0, &raw) {
         return Outcome::Skipped(format!(
-            "{}: binary file (NUL byte at offset {at}); skipped",
-            input.abs.display()
+            "{name}: binary file (NUL byte at offset {at}); skipped"
         ));
     }
-    let (rows, doc) = engine.extract(&input.rel, &raw, first);
-    let warning = if raw.is_empty() || raw.iter().all(u8::is_ascii_whitespace) {
-        Some(format!("{}: empty article; no rows", input.abs.display()))
+    let (rows, doc) = engine.extract_with(rules, &input.rel, &raw, first);
+    let rendered = match Rendered::new(&rows) {
+        Ok(r) => r,
+        Err(e) => return Outcome::Skipped(format!("{name}: cannot render rows ({e}); skipped")),
+    };
+    let warning = if raw.iter().all(u8::is_ascii_whitespace) {
+        Some(format!("{name}: empty article; no rows"))
     } else if doc.lossy {
         Some(format!(
-            "{}: not valid UTF-8; decoded with replacement characters",
-            input.abs.display()
+            "{name}: not valid UTF-8; decoded with replacement characters"
         ))
     } else {
         None
@@ -601,9 +666,8 @@ fn process(
     };
     Outcome::Fresh {
         entry,
-        rows,
+        rendered,
         warning,
-        changed: prev.is_some(),
     }
 }
 

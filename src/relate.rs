@@ -13,6 +13,7 @@ use crate::normalise::Doc;
 use crate::rules::{Anaphor, Modality, Rules};
 use crate::tag::{Mention, Tagged};
 use std::collections::HashSet;
+use std::fmt::Write as _;
 use std::ops::Range;
 
 /// One relation the text claims.
@@ -77,6 +78,7 @@ pub fn relate(doc: &Doc, tagged: &Tagged, gaz: &Gazetteer, rules: &Rules) -> Vec
     let mentions = &tagged.mentions[..];
     let mut out = Vec::new();
     let mut ctx = Context::default();
+    let mut wanted_buf = vec![false; rules.rules.len()];
     let mut m = 0;
     for (si, span) in doc.sentences.iter().enumerate() {
         let first = m;
@@ -86,17 +88,30 @@ pub fn relate(doc: &Doc, tagged: &Tagged, gaz: &Gazetteer, rules: &Rules) -> Vec
         let ms = &mentions[first..m];
         let text = &doc.text[span.clone()];
         ctx.sentence = si;
-        let triggered = rules.triggers.is_match(text);
-        if triggered || rules.pair_words.is_match(text) {
+        let wanted = wanted_rules(text, rules, &mut wanted_buf);
+        if wanted || rules.pair_words.is_match(text) {
             let toks = tokens(&doc.text, span.clone(), ms);
             let toks = resolve(toks, &mut ctx, gaz, rules);
-            if triggered && toks.iter().filter(|t| t.ent.is_some()).count() >= 2 {
-                extract(&doc.text, si, &toks, gaz, rules, &mut out);
+            if wanted && toks.iter().filter(|t| t.ent.is_some()).count() >= 2 {
+                extract(&doc.text, si, &toks, gaz, rules, &wanted_buf, &mut out);
             }
         }
         update(&mut ctx, &doc.text, span.start, ms, gaz);
     }
     out
+}
+
+/// Marks the rules whose trigger words occur in the sentence; false when none does.
+fn wanted_rules(text: &str, rules: &Rules, wanted: &mut [bool]) -> bool {
+    wanted.iter_mut().for_each(|w| *w = false);
+    let mut any = false;
+    for m in rules.triggers.find_overlapping_iter(text) {
+        for &r in &rules.trigger_rules[m.pattern().as_usize()] {
+            wanted[r] = true;
+            any |= !rules.rules[r].block;
+        }
+    }
+    any
 }
 
 /// Splits a sentence into skeleton tokens; mentions become entity tokens.
@@ -326,6 +341,7 @@ fn extract(
     toks: &[Tok],
     gaz: &Entities,
     rules: &Rules,
+    wanted: &[bool],
     out: &mut Vec<Relation>,
 ) {
     let mut skel = String::from(" ");
@@ -335,7 +351,7 @@ fn extract(
         starts.push(skel.len());
         match t.ent {
             Some(e) => {
-                skel.push_str(&format!("ENT{}", ents.len()));
+                let _ = write!(skel, "ENT{}", ents.len());
                 ents.push(e);
             }
             None => skel.push_str(&t.word),
@@ -353,7 +369,14 @@ fn extract(
     if debug {
         eprintln!("skeleton {si}:{skel}");
     }
-    for rule in &rules.rules {
+    // block rules first, so they can claim pairs before the others see them
+    let order = rules
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.block)
+        .chain(rules.rules.iter().enumerate().filter(|(_, r)| !r.block));
+    for (_, rule) in order.filter(|(i, _)| wanted[*i]) {
         let directed = rules.types[rule.relation].directed;
         let mut at = 0;
         while let Some(c) = rule.regex.captures_at(&skel, at) {

@@ -116,8 +116,10 @@ pub struct Rules {
     pub cues: Vec<(Phrase, Modality)>,
     /// Anaphors, longest first.
     pub anaphors: Vec<(Phrase, Anaphor)>,
-    /// Prefilter over the trigger words of all rules.
+    /// Prefilter over the trigger words of all rules (overlapping matches).
     pub triggers: AhoCorasick,
+    /// For each trigger pattern, the rules it can start.
+    pub trigger_rules: Vec<Vec<usize>>,
     /// Prefilter for pair anaphors ("the two countries"), which update the context.
     pub pair_words: AhoCorasick,
 }
@@ -143,7 +145,7 @@ impl Rules {
         let mut types: Vec<RelationType> = Vec::new();
         let mut macros: HashMap<String, String> = HashMap::new();
         let mut rules = Vec::new();
-        let mut trigger_words: Vec<String> = Vec::new();
+        let mut by_word: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
         for row in rel.rows() {
             let f = &row.fields;
             let want = match f[0] {
@@ -225,8 +227,8 @@ impl Rules {
                     match compile(f[3], &macros, types[relation].directed) {
                         Ok((regex, words)) => {
                             let block = f[0] == "block";
-                            if !block {
-                                trigger_words.extend(words);
+                            for w in words {
+                                by_word.entry(w).or_default().push(rules.len());
                             }
                             rules.push(Rule {
                                 relation,
@@ -254,11 +256,10 @@ impl Rules {
             "subject" => Some(Anaphor::Subject),
             _ => None,
         });
-        trigger_words.sort();
-        trigger_words.dedup();
-        rules.sort_by_key(|r| !r.block); // block rules run first
+        let (trigger_words, trigger_rules): (Vec<String>, Vec<Vec<usize>>) =
+            by_word.into_iter().unzip();
         let triggers = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostFirst)
+            .match_kind(MatchKind::Standard)
             .ascii_case_insensitive(true)
             .build(&trigger_words)
             .map_err(|e| rel.error(0, format!("trigger prefilter: {e}")));
@@ -273,6 +274,7 @@ impl Rules {
             .map_err(|e| pron.error(0, format!("anaphor prefilter: {e}")));
         match (triggers, pair_words) {
             (Ok(triggers), Ok(pair_words)) if errors.is_empty() => Ok(Rules {
+                trigger_rules,
                 types,
                 rules,
                 cues,

@@ -9,7 +9,7 @@
 //! renames first, and a staging folder without a journal is discarded. So a kill at
 //! any moment leaves either the previous set or the new one, never a mix.
 
-use crate::write::ArticleRows;
+use crate::write::Rendered;
 use anyhow::{bail, Context as _, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -18,7 +18,7 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Bumped whenever the cache layout or extraction semantics change.
-pub const CACHE_VERSION: u32 = 1;
+pub const CACHE_VERSION: u32 = 2;
 
 /// What the manifest knows of one article.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,8 +53,8 @@ pub struct CacheRecord {
     pub path: String,
     /// Hash of the bytes the rows came from.
     pub hash: String,
-    /// The rows.
-    pub rows: ArticleRows,
+    /// The article, rendered.
+    pub rendered: Rendered,
 }
 
 /// The files that make up one committed set: (staged name, final path relative to out).
@@ -287,8 +287,8 @@ impl CacheReader {
         }
     }
 
-    /// The cached rows of `path` if they were made from bytes with `hash`.
-    pub fn take(&mut self, path: &str, hash: &str) -> Option<ArticleRows> {
+    /// The cached article `path` if it was made from bytes with `hash`.
+    pub fn take(&mut self, path: &str, hash: &str) -> Option<Rendered> {
         if self.next.is_none() && !self.done {
             self.advance();
         }
@@ -300,7 +300,7 @@ impl CacheReader {
             if rec.path == path && rec.hash == hash {
                 let rec = self.next.take();
                 self.advance();
-                return rec.map(|r| r.rows);
+                return rec.map(|r| r.rendered);
             }
             return None;
         }

@@ -184,7 +184,11 @@ fn unknown_people(doc: &Doc, gaz: &Gazetteer, known: &[Mention]) -> (Vec<Mention
     let mut found = Vec::new();
     let mut extra: Vec<Entity> = Vec::new();
     let base = gaz.entities.len() as u32;
-    let covered = |s: usize, e: usize| known.iter().any(|m| m.start < e && s < m.end);
+    // mentions are sorted and do not overlap: a binary search finds the one that could cover
+    let covered = |s: usize, e: usize| {
+        let i = known.partition_point(|m| m.end <= s);
+        known.get(i).is_some_and(|m| m.start < e)
+    };
     for (si, span) in doc.sentences.iter().enumerate() {
         let words = words_of(&doc.text, span.clone());
         let mut i = 0;

@@ -7,7 +7,7 @@
 
 use crate::gazetteer::Gazetteer;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::Write;
 
 /// One row of `mentions.csv`.
@@ -67,6 +67,89 @@ pub struct ArticleRows {
     pub people: Vec<(String, String)>,
 }
 
+/// A relation that becomes part of an edge (negated ones never do).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fact {
+    /// Source node Id.
+    pub source: String,
+    /// Target node Id.
+    pub target: String,
+    /// Relation id.
+    pub relation: String,
+    /// Directed relation?
+    pub directed: bool,
+    /// Stated as planned rather than done?
+    pub planned: bool,
+    /// CAMEO code of the wording.
+    pub cameo: String,
+}
+
+/// One article ready to write: its CSV rows rendered, and the facts the graph needs.
+/// This is what the cache keeps, so a rerun copies bytes instead of re-rendering rows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rendered {
+    /// Article date, YYYY-MM-DD.
+    pub date: String,
+    /// Its rows of mentions.csv, without header.
+    pub mentions_csv: Vec<u8>,
+    /// Its rows of relations.csv, without header.
+    pub relations_csv: Vec<u8>,
+    /// Number of mention rows.
+    pub mention_count: u64,
+    /// Number of relation rows.
+    pub relation_count: u64,
+    /// Entity Id and its number of mentions here, sorted by Id.
+    pub entities: Vec<(String, u64)>,
+    /// Relations that are not negated, one per supporting sentence.
+    pub facts: Vec<Fact>,
+    /// People found by context (Id, label).
+    pub people: Vec<(String, String)>,
+}
+
+impl Rendered {
+    /// Renders an article's rows.
+    pub fn new(rows: &ArticleRows) -> csv::Result<Rendered> {
+        let mut m = writer(Vec::with_capacity(rows.mentions.len() * 80));
+        for row in &rows.mentions {
+            m.serialize(row)?;
+        }
+        let mut r = writer(Vec::with_capacity(rows.relations.len() * 200));
+        for row in &rows.relations {
+            r.serialize(row)?;
+        }
+        let mut entities: BTreeMap<&str, u64> = BTreeMap::new();
+        for row in &rows.mentions {
+            *entities.entry(&row.entity).or_default() += 1;
+        }
+        let facts = rows
+            .relations
+            .iter()
+            .filter(|r| r.modality != "negated")
+            .map(|r| Fact {
+                source: r.source.clone(),
+                target: r.target.clone(),
+                relation: r.relation.clone(),
+                directed: r.directed,
+                planned: r.modality == "planned",
+                cameo: r.cameo.clone(),
+            })
+            .collect();
+        Ok(Rendered {
+            date: rows.date.clone(),
+            mentions_csv: m.into_inner().map_err(|e| e.into_error())?,
+            relations_csv: r.into_inner().map_err(|e| e.into_error())?,
+            mention_count: rows.mentions.len() as u64,
+            relation_count: rows.relations.len() as u64,
+            entities: entities
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            facts,
+            people: rows.people.clone(),
+        })
+    }
+}
+
 /// One row of `nodes.csv`.
 #[derive(Debug, Clone, Serialize)]
 struct NodeRow<'a> {
@@ -109,15 +192,14 @@ struct NodeAcc {
     label: Option<String>,
     mentions: u64,
     articles: u64,
-    last_article: usize,
 }
 
 #[derive(Debug, Default)]
 struct EdgeAcc {
     directed: bool,
     label: String,
-    sentences: BTreeSet<(usize, usize)>,
-    planned: BTreeSet<(usize, usize)>,
+    weight: u64,
+    planned: u64,
     articles: u64,
     last_article: usize,
     first_seen: String,
@@ -138,56 +220,48 @@ pub struct Graph {
 }
 
 impl Graph {
-    /// Folds one article's rows in.
-    pub fn add(&mut self, rows: &ArticleRows, labels: &dyn Fn(&str) -> String) {
+    /// Folds one article in (articles must come in output order).
+    pub fn add(&mut self, a: &Rendered, labels: &dyn Fn(&str) -> String) {
         self.article += 1;
         let art = self.article;
-        self.mentions += rows.mentions.len() as u64;
-        self.relations += rows.relations.len() as u64;
-        for (id, label) in &rows.people {
+        self.mentions += a.mention_count;
+        self.relations += a.relation_count;
+        for (id, label) in &a.people {
             let n = self.nodes.entry(id.clone()).or_default();
             if n.label.as_ref().is_none_or(|l| label < l) {
                 n.label = Some(label.clone());
             }
         }
-        for m in &rows.mentions {
-            let n = self.nodes.entry(m.entity.clone()).or_default();
-            n.mentions += 1;
-            if n.last_article != art {
-                n.last_article = art;
-                n.articles += 1;
-            }
+        for (id, count) in &a.entities {
+            let n = self.nodes.entry(id.clone()).or_default();
+            n.mentions += count;
+            n.articles += 1;
         }
-        for r in rows.relations.iter().filter(|r| r.modality != "negated") {
-            for id in [&r.source, &r.target] {
+        for f in &a.facts {
+            for id in [&f.source, &f.target] {
                 self.nodes.entry(id.clone()).or_default();
             }
-            let key = (r.source.clone(), r.target.clone(), r.relation.clone());
+            let key = (f.source.clone(), f.target.clone(), f.relation.clone());
             let e = self.edges.entry(key).or_insert_with(|| EdgeAcc {
-                directed: r.directed,
-                label: labels(&r.relation),
-                first_seen: rows.date.clone(),
-                last_seen: rows.date.clone(),
+                directed: f.directed,
+                label: labels(&f.relation),
+                first_seen: a.date.clone(),
+                last_seen: a.date.clone(),
                 ..EdgeAcc::default()
             });
-            let fresh = e.sentences.insert((art, r.sentence));
-            if r.modality == "planned" {
-                e.planned.insert((art, r.sentence));
-            } else {
-                e.planned.remove(&(art, r.sentence));
-            }
-            if fresh {
-                *e.cameo.entry(r.cameo.clone()).or_default() += 1;
-            }
+            // relate keeps one row per pair and relation in a sentence: a row is a sentence
+            e.weight += 1;
+            e.planned += u64::from(f.planned);
+            *e.cameo.entry(f.cameo.clone()).or_default() += 1;
             if e.last_article != art {
                 e.last_article = art;
                 e.articles += 1;
             }
-            if rows.date < e.first_seen {
-                e.first_seen = rows.date.clone();
+            if a.date < e.first_seen {
+                e.first_seen = a.date.clone();
             }
-            if rows.date > e.last_seen {
-                e.last_seen = rows.date.clone();
+            if a.date > e.last_seen {
+                e.last_seen = a.date.clone();
             }
         }
     }
@@ -246,12 +320,12 @@ impl Graph {
                 kind: if e.directed { "Directed" } else { "Undirected" },
                 relation: rel,
                 label: &e.label,
-                weight: e.sentences.len() as u64,
+                weight: e.weight,
                 cameo,
                 articles: e.articles,
                 first_seen: &e.first_seen,
                 last_seen: &e.last_seen,
-                planned: e.planned.len() as u64,
+                planned: e.planned,
             })?;
         }
         w.flush()?;
@@ -288,55 +362,38 @@ pub const EDGE_COLUMNS: [&str; 11] = [
     "planned",
 ];
 
-/// Streams mention and relation rows of articles, in order, to two CSV writers.
+/// Header of mentions.csv.
+pub const MENTION_COLUMNS: &[u8] = b"article,sentence,start,end,text,entity,kind\n";
+/// Header of relations.csv.
+pub const RELATION_COLUMNS: &[u8] =
+    b"article,sentence,source,relation,target,directed,modality,cameo,trigger,evidence\n";
+
+/// Streams rendered rows of articles, in order, to mentions.csv and relations.csv.
 pub struct RowWriter<W: Write> {
-    mentions: csv::Writer<W>,
-    relations: csv::Writer<W>,
-    headers: bool,
+    mentions: W,
+    relations: W,
 }
 
 impl<W: Write> RowWriter<W> {
-    /// Wraps the two outputs.
-    pub fn new(mentions: W, relations: W) -> RowWriter<W> {
-        RowWriter {
-            mentions: writer(mentions),
-            relations: writer(relations),
-            headers: false,
-        }
+    /// Wraps the two outputs and writes their headers.
+    pub fn new(mut mentions: W, mut relations: W) -> std::io::Result<RowWriter<W>> {
+        mentions.write_all(MENTION_COLUMNS)?;
+        relations.write_all(RELATION_COLUMNS)?;
+        Ok(RowWriter {
+            mentions,
+            relations,
+        })
     }
 
-    /// Writes one article's rows (the header rows come before the first).
-    pub fn add(&mut self, rows: &ArticleRows) -> csv::Result<()> {
-        self.ensure_headers()?;
-        for m in &rows.mentions {
-            self.mentions.serialize(m)?;
-        }
-        for r in &rows.relations {
-            self.relations.serialize(r)?;
-        }
-        Ok(())
+    /// Appends one article's rows.
+    pub fn add(&mut self, a: &Rendered) -> std::io::Result<()> {
+        self.mentions.write_all(&a.mentions_csv)?;
+        self.relations.write_all(&a.relations_csv)
     }
 
-    fn ensure_headers(&mut self) -> csv::Result<()> {
-        if !self.headers {
-            self.headers = true;
-            self.mentions.write_record([
-                "article", "sentence", "start", "end", "text", "entity", "kind",
-            ])?;
-            self.relations.write_record([
-                "article", "sentence", "source", "relation", "target", "directed", "modality",
-                "cameo", "trigger", "evidence",
-            ])?;
-        }
-        Ok(())
-    }
-
-    /// Flushes and returns the two outputs.
-    pub fn finish(mut self) -> std::io::Result<(W, W)> {
-        self.ensure_headers()?;
-        let m = self.mentions.into_inner().map_err(|e| e.into_error())?;
-        let r = self.relations.into_inner().map_err(|e| e.into_error())?;
-        Ok((m, r))
+    /// Returns the two outputs.
+    pub fn finish(self) -> (W, W) {
+        (self.mentions, self.relations)
     }
 }
 
@@ -369,7 +426,6 @@ mod tests {
             people: vec![],
             relations: vec![
                 rel("a", 0, "USA", "IND", "asserted"),
-                rel("a", 0, "USA", "IND", "asserted"),
                 rel("a", 3, "USA", "IND", "planned"),
                 rel("a", 4, "IND", "USA", "negated"),
             ],
@@ -380,8 +436,8 @@ mod tests {
             people: vec![],
             relations: vec![rel("b", 1, "USA", "IND", "asserted")],
         };
-        g.add(&a, &label);
-        g.add(&b, &label);
+        g.add(&Rendered::new(&a).unwrap(), &label);
+        g.add(&Rendered::new(&b).unwrap(), &label);
         let mut out = Vec::new();
         g.write_edges(&mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
@@ -395,8 +451,8 @@ mod tests {
 
     #[test]
     fn row_writer_writes_headers_even_when_empty() {
-        let w = RowWriter::new(Vec::new(), Vec::new());
-        let (m, r) = w.finish().unwrap();
+        let w = RowWriter::new(Vec::new(), Vec::new()).unwrap();
+        let (m, r) = w.finish();
         assert_eq!(
             String::from_utf8(m).unwrap(),
             "article,sentence,start,end,text,entity,kind\n"
