@@ -399,7 +399,7 @@ fn extract(
             let modality = modality(
                 &words,
                 tok_at(whole.start + 1).saturating_sub(3),
-                t1 + 1,
+                t1 + 2, // one word after the trigger: "signed no deal"
                 rules,
             );
             let side = |name: &str| match c.name(name) {
@@ -607,6 +607,24 @@ mod tests {
             Case { name: "self relation dropped", text: "Narendra Modi visited India.", want: &[] },
             Case { name: "call is a meeting", text: "Narendra Modi held a phone call with US President Donald Trump.", want: &["donald-trump meets narendra-modi"] },
             Case { name: "sellers become sources", text: "Russia sold oil to India.", want: &["IND buys_from RUS"] },
+            Case { name: "appositive supplier", text: "India relies on Moscow, its key arms supplier.", want: &["IND buys_from RUS"] },
+            Case { name: "refused", text: "Japan refused to sign the pact with China.", want: &["CHN signs_deal JPN (negated)"] },
+            Case { name: "denied", text: "India denied buying oil from Russia.", want: &["IND buys_from RUS (negated)"] },
+            Case { name: "no deal", text: "India and Canada signed no trade deal.", want: &["CAN signs_deal IND (negated)"] },
+            Case { name: "considering", text: "Canada is considering tariffs on Chinese steel.", want: &["CAN imposes_tariff CHN (planned)"] },
+            Case { name: "aims to", text: "Japan aims to sign a deal with Australia.", want: &["AUS signs_deal JPN (planned)"] },
+            Case { name: "would", text: "Washington would impose duties on Indian goods.", want: &["USA imposes_tariff IND (planned)"] },
+            Case { name: "could", text: "Washington could impose duties on Indian goods.", want: &["USA imposes_tariff IND (planned)"] },
+            Case { name: "they", text: "Kenya and Ethiopia are neighbours. They signed a trade deal.", want: &["ETH signs_deal KEN"] },
+            Case { name: "both sides", text: "Kenya and Ethiopia met. Both sides signed a pact.", want: &["ETH meets KEN", "ETH signs_deal KEN"] },
+            Case {
+                name: "the two leaders",
+                text: "Narendra Modi and Mark Carney spoke. The two leaders signed a deal.",
+                want: &["mark-carney meets narendra-modi", "mark-carney signs_deal narendra-modi"],
+            },
+            Case { name: "she", text: "Mark Carney arrived. She met Narendra Modi.", want: &["mark-carney meets narendra-modi"] },
+            Case { name: "they without a pair is left out", text: "Analysts were upbeat. They visited India.", want: &[] },
+            Case { name: "it mid-sentence is left out", text: "India is large. Officials said it visited Russia.", want: &[] },
         ];
         let mut failed = Vec::new();
         for c in cases {
