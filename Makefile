@@ -31,7 +31,7 @@ eval: build
 	$(BIN) run --input $(SHARED)/seeds --output $$out --gazetteers $(GAZETTEERS) --full --quiet && \
 	python3 $(SHARED)/eval/score.py --gold $(SHARED)/eval/seeds.gold --output $$out && \
 	python3 $(SHARED)/eval/score.py --gold $(SHARED)/eval/seeds.gold --output $$out --json > $$out/score.json && \
-	python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); floors={"entities":float(sys.argv[2]),"actor":float(sys.argv[3]),"country":float(sys.argv[4])}; bad=[f"{k} f1 {s[k][\"f1\"]:.3f} < floor {v:.2f}" for k,v in floors.items() if s[k]["f1"] < v]; print("eval: " + ("; ".join(bad) if bad else "all floors met")); sys.exit(1 if bad else 0)' $$out/score.json $(EVAL_ENTITY_F1) $(EVAL_ACTOR_F1) $(EVAL_COUNTRY_F1); \
+	python3 scripts/eval_floors.py $$out/score.json $(EVAL_ENTITY_F1) $(EVAL_ACTOR_F1) $(EVAL_COUNTRY_F1); \
 	rc=$$?; rm -rf $$out; exit $$rc
 
 bench: build
