@@ -9,7 +9,7 @@
 use crate::datafile::{list, opt, DataFile};
 use crate::error::{Error, Errors};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::fmt;
 use std::path::Path;
 
@@ -321,7 +321,7 @@ impl Gazetteer {
             .map(str::to_string)
             .collect();
         let given_names = words(&src.given_names, &mut b.errors, false);
-        let mut cues: HashMap<String, Vec<Cue>> = HashMap::new();
+        let mut cues: HashMap<String, Vec<Cue>> = HashMap::default();
         match src.person_cues.table(&["word", "cue"]) {
             Ok(rows) => {
                 for r in rows {
@@ -438,7 +438,7 @@ impl Gazetteer {
 }
 
 fn words(file: &DataFile, errors: &mut Vec<Error>, split: bool) -> HashSet<String> {
-    let mut set = HashSet::new();
+    let mut set = HashSet::default();
     match file.table(&["entry"]) {
         Ok(rows) => {
             for r in rows {

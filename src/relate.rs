@@ -12,7 +12,6 @@ use crate::gazetteer::{Entities, Gazetteer, Kind};
 use crate::normalise::Doc;
 use crate::rules::{Anaphor, Modality, Rules};
 use crate::tag::{Mention, Tagged};
-use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::ops::Range;
 
@@ -360,12 +359,13 @@ fn extract(
     }
     let tok_at = |pos: usize| starts.partition_point(|&s| s <= pos).saturating_sub(1);
     let words: Vec<&str> = toks.iter().map(|t| t.word.as_str()).collect();
-    let mut seen: HashSet<(u32, u32, usize)> = out
+    // few relations per sentence: a small vector beats hashing
+    let mut seen: Vec<(u32, u32, usize)> = out
         .iter()
         .filter(|r| r.sentence == si)
         .map(|r| (r.source, r.target, r.relation))
         .collect();
-    let debug = std::env::var_os("NEWSGRAPH_DEBUG").is_some();
+    let debug = rules.debug;
     if debug {
         eprintln!("skeleton {si}:{skel}");
     }
@@ -437,7 +437,11 @@ fn extract(
                 };
                 let key = (s, t, rule.relation);
                 // a block rule claims the pair first, so no later rule can add it
-                if !acceptable(gaz, s, t) || !seen.insert(key) || rule.block {
+                if !acceptable(gaz, s, t) || seen.contains(&key) {
+                    continue;
+                }
+                seen.push(key);
+                if rule.block {
                     continue;
                 }
                 out.push(Relation {
@@ -484,8 +488,14 @@ fn acceptable(gaz: &Entities, s: u32, t: u32) -> bool {
 /// The strongest cue in a token window: negated beats planned beats asserted.
 fn modality(words: &[&str], from: usize, to: usize, rules: &Rules) -> Modality {
     let mut best = Modality::Asserted;
+    let suffixed = rules.cue_index.get("").map_or(&[][..], |v| v.as_slice());
     for i in from..to.min(words.len()) {
-        for (p, m) in &rules.cues {
+        let by_word = rules
+            .cue_index
+            .get(words[i])
+            .map_or(&[][..], |v| v.as_slice());
+        for &c in by_word.iter().chain(suffixed) {
+            let (p, m) = &rules.cues[c];
             if *m > best && p.matches_at(words, i) {
                 best = *m;
             }

@@ -13,7 +13,7 @@ use crate::datafile::{list, DataFile};
 use crate::error::{Error, Errors};
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// A relation type ("imposes_tariff").
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,6 +114,10 @@ pub struct Rules {
     pub rules: Vec<Rule>,
     /// Modality cues, longest first.
     pub cues: Vec<(Phrase, Modality)>,
+    /// Cue indices by their first word (cues whose first word is a `*suffix` are under "").
+    pub cue_index: HashMap<String, Vec<usize>>,
+    /// `NEWSGRAPH_DEBUG` was set: print skeletons and matching rule lines.
+    pub debug: bool,
     /// Anaphors, longest first.
     pub anaphors: Vec<(Phrase, Anaphor)>,
     /// Prefilter over the trigger words of all rules (overlapping matches).
@@ -143,7 +147,7 @@ impl Rules {
     pub fn build(rel: &DataFile, modal: &DataFile, pron: &DataFile) -> Result<Rules, Errors> {
         let mut errors = Vec::new();
         let mut types: Vec<RelationType> = Vec::new();
-        let mut macros: HashMap<String, String> = HashMap::new();
+        let mut macros: HashMap<String, String> = HashMap::default();
         let mut rules = Vec::new();
         let mut by_word: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
         for row in rel.rows() {
@@ -274,6 +278,8 @@ impl Rules {
             .map_err(|e| pron.error(0, format!("anaphor prefilter: {e}")));
         match (triggers, pair_words) {
             (Ok(triggers), Ok(pair_words)) if errors.is_empty() => Ok(Rules {
+                cue_index: index_cues(&cues),
+                debug: std::env::var_os("NEWSGRAPH_DEBUG").is_some(),
                 trigger_rules,
                 types,
                 rules,
@@ -289,6 +295,17 @@ impl Rules {
             }
         }
     }
+}
+
+/// Cue positions by first word, so a window is checked with one look-up per word.
+fn index_cues(cues: &[(Phrase, Modality)]) -> HashMap<String, Vec<usize>> {
+    let mut index: HashMap<String, Vec<usize>> = HashMap::default();
+    for (i, (p, _)) in cues.iter().enumerate() {
+        let first = p.tokens.first().map_or("", |t| t.as_str());
+        let key = if first.starts_with('*') { "" } else { first };
+        index.entry(key.to_string()).or_default().push(i);
+    }
+    index
 }
 
 fn phrases<T: Copy>(
