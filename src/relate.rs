@@ -89,8 +89,8 @@ pub fn relate(doc: &Doc, tagged: &Tagged, gaz: &Gazetteer, rules: &Rules) -> Vec
         ctx.sentence = si;
         let wanted = wanted_rules(text, rules, &mut wanted_buf);
         if wanted || rules.pair_words.is_match(text) {
-            let toks = tokens(&doc.text, span.clone(), ms);
-            let toks = resolve(toks, &mut ctx, gaz, rules);
+            let toks = tokens(&doc.text, span.clone(), ms, gaz);
+            let toks = drop_appositions(resolve(toks, &mut ctx, gaz, rules));
             if wanted && toks.iter().filter(|t| t.ent.is_some()).count() >= 2 {
                 extract(&doc.text, si, &toks, gaz, rules, &wanted_buf, &mut out);
             }
@@ -114,7 +114,7 @@ fn wanted_rules(text: &str, rules: &Rules, wanted: &mut [bool]) -> bool {
 }
 
 /// Splits a sentence into skeleton tokens; mentions become entity tokens.
-fn tokens(text: &str, span: Range<usize>, ms: &[Mention]) -> Vec<Tok> {
+fn tokens(text: &str, span: Range<usize>, ms: &[Mention], gaz: &Entities) -> Vec<Tok> {
     let mut out: Vec<Tok> = Vec::new();
     let mut i = span.start;
     let mut mi = 0;
@@ -130,6 +130,15 @@ fn tokens(text: &str, span: Range<usize>, ms: &[Mention]) -> Vec<Tok> {
             mi += 1;
         }
         if mi < ms.len() && ms[mi].start == i {
+            // "met President Trump": a title before a person belongs to the name
+            if is_kind(gaz, ms[mi].entity, Kind::Person) {
+                while out
+                    .last()
+                    .is_some_and(|t| t.ent.is_none() && gaz.gaz.is_title_word(&t.word))
+                {
+                    out.pop();
+                }
+            }
             if out.last().is_some_and(|t| t.word == "the") {
                 out.pop();
             }
@@ -206,6 +215,37 @@ fn word_end(text: &str, i: usize, limit: usize) -> usize {
         j = after;
     }
     j
+}
+
+/// Words that open an apposition after a name: "Chad Smith, a US trade official, said".
+const APPOSITION_OPENERS: [&str; 9] = [
+    "a", "an", "the", "its", "his", "her", "their", "another", "one",
+];
+
+/// Drops short appositions between commas right after an entity, so the entity stays
+/// next to its verb ("Chad Smith, a US trade official, visited Nigeria").
+fn drop_appositions(toks: Vec<Tok>) -> Vec<Tok> {
+    let mut out: Vec<Tok> = Vec::with_capacity(toks.len());
+    let mut i = 0;
+    while i < toks.len() {
+        let opens = i >= 1
+            && toks[i - 1].ent.is_some()
+            && toks[i].word == ","
+            && toks
+                .get(i + 1)
+                .is_some_and(|t| APPOSITION_OPENERS.contains(&t.word.as_str()));
+        if opens {
+            let close = (i + 2..toks.len().min(i + 12))
+                .find(|&k| matches!(toks[k].word.as_str(), "," | ";" | ":" | "."));
+            if let Some(k) = close.filter(|&k| toks[k].word == ",") {
+                i = k + 1;
+                continue;
+            }
+        }
+        out.push(toks[i].clone());
+        i += 1;
+    }
+    out
 }
 
 /// Replaces anaphors by the entities they refer to; a resolved pair becomes the last pair.
@@ -632,6 +672,13 @@ mod tests {
                 text: "Narendra Modi and Mark Carney spoke. The two leaders signed a deal.",
                 want: &["mark-carney meets narendra-modi", "mark-carney signs_deal narendra-modi"],
             },
+            Case { name: "title before a person", text: "Mark Carney met President Gabriel Boric.", want: &["gabriel-boric meets mark-carney"] },
+            Case {
+                name: "apposition skipped",
+                text: "Mark Carney, a former Bank of Canada governor, visited Japan.",
+                want: &["mark-carney visits JPN"],
+            },
+            Case { name: "passive deal", text: "The pact, which was signed by Japan and Australia, took effect.", want: &["AUS signs_deal JPN"] },
             Case { name: "she", text: "Mark Carney arrived. She met Narendra Modi.", want: &["mark-carney meets narendra-modi"] },
             Case { name: "they without a pair is left out", text: "Analysts were upbeat. They visited India.", want: &[] },
             Case { name: "it mid-sentence is left out", text: "India is large. Officials said it visited Russia.", want: &[] },
