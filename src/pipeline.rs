@@ -466,46 +466,36 @@ impl<'a> Sink<'a> {
 
     /// Takes one article's outcome (articles arrive in path order).
     fn take(&mut self, cfg: &Config, input: &Input, outcome: Outcome) -> Result<()> {
-        let (entry, rendered) = match outcome {
-            Outcome::Skipped(w) => {
-                self.warnings.push(w);
-                return Ok(());
-            }
+        let outcome = match outcome {
             Outcome::Unchanged(entry) => {
                 match self
                     .cache_in
                     .as_mut()
                     .and_then(|c| c.take(&input.rel, &entry.hash))
                 {
-                    Some(rendered) => (entry, rendered),
-                    // the cache lost it: extract again, it counts as unchanged all the same
-                    None => match process(
-                        self.engine,
-                        &self.engine.rules,
-                        cfg,
-                        input,
-                        stat(&input.abs),
-                        None,
-                        &entry.first_processed,
-                    ) {
-                        Outcome::Fresh {
-                            entry,
-                            rendered,
-                            warning,
-                        } => {
-                            self.warnings.extend(warning);
-                            (entry, rendered)
-                        }
-                        Outcome::Skipped(w) => {
-                            self.warnings.push(w);
-                            return Ok(());
-                        }
-                        Outcome::Unchanged(_) => {
-                            bail!("internal: no shortcut was offered for {}", input.rel)
-                        }
+                    Some(rendered) => Outcome::Fresh {
+                        entry,
+                        rendered,
+                        warning: None,
                     },
+                    // the cache lost it: extract again (it still counts as unchanged)
+                    None => {
+                        let st = stat(&input.abs);
+                        process(
+                            self.engine,
+                            &self.engine.rules,
+                            cfg,
+                            input,
+                            st,
+                            None,
+                            &entry.first_processed,
+                        )
+                    }
                 }
             }
+            other => other,
+        };
+        let (entry, rendered) = match outcome {
             Outcome::Fresh {
                 entry,
                 rendered,
@@ -513,6 +503,13 @@ impl<'a> Sink<'a> {
             } => {
                 self.warnings.extend(warning);
                 (entry, rendered)
+            }
+            Outcome::Skipped(w) => {
+                self.warnings.push(w);
+                return Ok(());
+            }
+            Outcome::Unchanged(e) => {
+                bail!("internal: {} reported unchanged without a shortcut", e.path)
             }
         };
         match self.prev.manifest.get(&entry.path) {
