@@ -16,7 +16,7 @@ use crate::write::{ArticleRows, Graph, MentionRow, RelationRow, Rendered, RowWri
 use anyhow::{bail, Context as _, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -238,7 +238,12 @@ struct Input {
 
 /// Every `*.txt` file under `dir`, sorted by relative path; problems become warnings.
 fn walk(dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<Input>> {
+    use std::os::unix::fs::MetadataExt;
     let mut out = Vec::new();
+    let mut seen_dirs = std::collections::HashSet::new();
+    if let Ok(m) = fs::metadata(dir) {
+        seen_dirs.insert((m.dev(), m.ino()));
+    }
     let mut stack = vec![(dir.to_path_buf(), String::new())];
     while let Some((abs, rel)) = stack.pop() {
         let entries = match fs::read_dir(&abs) {
@@ -257,7 +262,7 @@ fn walk(dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<Input>> {
         };
         for entry in entries.flatten() {
             let path = entry.path();
-            let name = entry.file_name().to_string_lossy().into_owned();
+            let name = file_name(&entry.file_name());
             if name.starts_with('.') {
                 continue;
             }
@@ -267,7 +272,17 @@ fn walk(dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<Input>> {
                 format!("{rel}/{name}")
             };
             match fs::metadata(&path) {
-                Ok(m) if m.is_dir() => stack.push((path, child)),
+                Ok(m) if m.is_dir() => {
+                    // a link back to a folder already walked would list its articles again
+                    if seen_dirs.insert((m.dev(), m.ino())) {
+                        stack.push((path, child));
+                    } else {
+                        warnings.push(format!(
+                            "{}: folder already read (a link loop?); skipped",
+                            path.display()
+                        ));
+                    }
+                }
                 Ok(_) if name.ends_with(".txt") => out.push(Input {
                     rel: child,
                     abs: path,
@@ -285,6 +300,20 @@ fn walk(dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<Input>> {
     Ok(out)
 }
 
+/// A file name as UTF-8; bytes that are not UTF-8 are written `\xNN`, so two names that
+/// differ only there stay two articles.
+fn file_name(name: &std::ffi::OsStr) -> String {
+    let bytes = name.as_encoded_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
 /// What processing one file gave.
 enum Outcome {
     /// Same size and time (or same hash) as in the manifest: reuse the cache.
@@ -299,9 +328,8 @@ enum Outcome {
     Skipped(String),
 }
 
-/// What the previous run left: its manifest and whether its cache can be reused.
+/// What the previous run left: whether its cache can be reused.
 struct Previous {
-    manifest: BTreeMap<String, Entry>,
     reusable: bool,
 }
 
@@ -325,7 +353,6 @@ pub fn run(cfg: &Config) -> Result<Summary> {
     let mut warnings = Vec::new();
     let inputs = walk(&cfg.input, &mut warnings)?;
     let prev = Previous {
-        manifest: store.manifest()?,
         reusable: !cfg.full && store.state().get("fingerprint") == Some(&engine.fingerprint),
     };
     let stats: Vec<Option<(u64, i128)>> =
@@ -337,8 +364,9 @@ pub fn run(cfg: &Config) -> Result<Summary> {
 
     let bar = progress(cfg, inputs.len());
     let mut sink = Sink::new(&store, &engine, &prev)?;
+    let mut known_reader = store.manifest();
     std::thread::scope(|scope| -> Result<()> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Outcome>>(2);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Option<Entry>, Outcome)>>(2);
         let inputs_ref = &inputs;
         let sink_ref = &mut sink;
         let bar_ref = &bar;
@@ -346,8 +374,8 @@ pub fn run(cfg: &Config) -> Result<Summary> {
             let mut at = 0;
             for outcomes in rx {
                 let t = Instant::now();
-                for outcome in outcomes {
-                    sink_ref.take(cfg, &inputs_ref[at], outcome)?;
+                for (known, outcome) in outcomes {
+                    sink_ref.take(cfg, &inputs_ref[at], known, outcome)?;
                     at += 1;
                     bar_ref.inc(1);
                 }
@@ -356,18 +384,22 @@ pub fn run(cfg: &Config) -> Result<Summary> {
             Ok(())
         });
         for (chunk, chunk_stats) in inputs.chunks(CHUNK).zip(stats.chunks(CHUNK)) {
-            let outcomes: Vec<Outcome> = pool.install(|| {
+            let known: Vec<Option<Entry>> =
+                chunk.iter().map(|i| known_reader.get(&i.rel)).collect();
+            let outcomes: Vec<(Option<Entry>, Outcome)> = pool.install(|| {
                 chunk
                     .par_iter()
                     .zip(chunk_stats)
+                    .zip(known)
                     .map_init(
                         || engine.rules.clone(), // one regex cache per worker, no contention
-                        |rules, (input, st)| {
-                            let known = prev.manifest.get(&input.rel);
-                            let first =
-                                known.map_or(cfg.today.as_str(), |e| e.first_processed.as_str());
-                            let shortcut = if prev.reusable { known } else { None };
-                            process(&engine, rules, cfg, input, *st, shortcut, first)
+                        |rules, ((input, st), known)| {
+                            let first = known
+                                .as_ref()
+                                .map_or(cfg.today.as_str(), |e| e.first_processed.as_str());
+                            let shortcut = if prev.reusable { known.as_ref() } else { None };
+                            let outcome = process(&engine, rules, cfg, input, *st, shortcut, first);
+                            (known, outcome)
                         },
                     )
                     .collect()
@@ -384,7 +416,8 @@ pub fn run(cfg: &Config) -> Result<Summary> {
     bar.finish_and_clear();
 
     let t = Instant::now();
-    let mut summary = sink.finish(&store, &engine, &prev)?;
+    let (previous, matched) = known_reader.finish();
+    let mut summary = sink.finish(&store, &engine, previous - matched)?;
     lap(&TIMES.write, t);
     warnings.append(&mut summary.1);
     let mut summary = summary.0;
@@ -402,15 +435,16 @@ fn nothing_changed(
     stats: &[Option<(u64, i128)>],
     warnings: usize,
 ) -> Option<Summary> {
-    if !prev.reusable || !store.outputs_exist() || prev.manifest.len() != inputs.len() {
+    if !prev.reusable || !store.outputs_exist() {
         return None;
     }
+    let mut manifest = store.manifest();
     let same = inputs.iter().zip(stats).all(|(i, s)| {
-        prev.manifest
+        manifest
             .get(&i.rel)
             .is_some_and(|e| s.is_some_and(|(size, mtime)| e.size == size && e.mtime == mtime))
     });
-    if !same {
+    if !same || manifest.finish().0 != inputs.len() {
         return None;
     }
     let st = store.state();
@@ -431,19 +465,18 @@ fn nothing_changed(
 /// staged files and folds them into the graph.
 struct Sink<'a> {
     engine: &'a Engine,
-    prev: &'a Previous,
     rows: RowWriter<BufWriter<File>>,
     cache_out: BufWriter<File>,
     cache_in: Option<CacheReader>,
     graph: Graph,
-    manifest: Vec<Entry>,
+    manifest: csv::Writer<BufWriter<File>>,
     summary: Summary,
     warnings: Vec<String>,
     labels: BTreeMap<String, String>,
 }
 
 impl<'a> Sink<'a> {
-    fn new(store: &Store, engine: &'a Engine, prev: &'a Previous) -> Result<Sink<'a>> {
+    fn new(store: &Store, engine: &'a Engine, prev: &Previous) -> Result<Sink<'a>> {
         let labels = engine
             .rules
             .types
@@ -452,12 +485,15 @@ impl<'a> Sink<'a> {
             .collect();
         Ok(Sink {
             engine,
-            prev,
             rows: RowWriter::new(store.stage("mentions.csv")?, store.stage("relations.csv")?)?,
             cache_out: store.stage("cache.bin")?,
             cache_in: if prev.reusable { store.cache() } else { None },
             graph: Graph::default(),
-            manifest: Vec::new(),
+            manifest: {
+                let mut w = crate::write::writer(store.stage("manifest.csv")?);
+                w.write_record(["path", "hash", "size", "mtime", "date", "first_processed"])?;
+                w
+            },
             summary: Summary::default(),
             warnings: Vec::new(),
             labels,
@@ -465,7 +501,13 @@ impl<'a> Sink<'a> {
     }
 
     /// Takes one article's outcome (articles arrive in path order).
-    fn take(&mut self, cfg: &Config, input: &Input, outcome: Outcome) -> Result<()> {
+    fn take(
+        &mut self,
+        cfg: &Config,
+        input: &Input,
+        known: Option<Entry>,
+        outcome: Outcome,
+    ) -> Result<()> {
         let outcome = match outcome {
             Outcome::Unchanged(entry) => {
                 match self
@@ -512,7 +554,7 @@ impl<'a> Sink<'a> {
                 bail!("internal: {} reported unchanged without a shortcut", e.path)
             }
         };
-        match self.prev.manifest.get(&entry.path) {
+        match known {
             None => self.summary.new += 1,
             Some(old) if old.hash == entry.hash => self.summary.unchanged += 1,
             Some(_) => self.summary.changed += 1,
@@ -530,45 +572,33 @@ impl<'a> Sink<'a> {
                 rendered,
             },
         )?;
-        self.manifest.push(entry);
+        self.manifest.serialize(&entry)?;
+        self.summary.articles += 1;
         Ok(())
     }
 
-    /// Writes nodes, edges, manifest and state, and commits the whole set.
+    /// Writes nodes, edges, manifest and state, and commits the whole set. `removed` is
+    /// the number of previous articles that are gone.
     fn finish(
         self,
         store: &Store,
         engine: &Engine,
-        prev: &Previous,
+        removed: usize,
     ) -> Result<(Summary, Vec<String>)> {
         let (m, r) = self.rows.finish();
         Store::seal(m)?;
         Store::seal(r)?;
         Store::seal(self.cache_out)?;
+        let manifest = self.manifest.into_inner().map_err(|e| e.into_error())?;
+        Store::seal(manifest)?;
         let mut nodes = store.stage("nodes.csv")?;
         self.graph.write_nodes(&mut nodes, &engine.gazetteer)?;
         Store::seal(nodes)?;
         let mut edges = store.stage("edges.csv")?;
         self.graph.write_edges(&mut edges)?;
         Store::seal(edges)?;
-        let mut man = store.stage("manifest.csv")?;
-        {
-            let mut w = crate::write::writer(&mut man);
-            w.write_record(["path", "hash", "size", "mtime", "date", "first_processed"])?;
-            for e in &self.manifest {
-                w.serialize(e)?;
-            }
-            w.flush()?;
-        }
-        Store::seal(man)?;
         let mut summary = self.summary;
-        let present: HashSet<&str> = self.manifest.iter().map(|e| e.path.as_str()).collect();
-        summary.articles = self.manifest.len();
-        summary.removed = prev
-            .manifest
-            .keys()
-            .filter(|k| !present.contains(k.as_str()))
-            .count();
+        summary.removed = removed;
         summary.mentions = self.graph.mentions;
         summary.relations = self.graph.relations;
         summary.nodes = self.graph.node_count();

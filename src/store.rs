@@ -199,24 +199,18 @@ impl Store {
         Ok(())
     }
 
-    /// Reads the manifest (empty when there is none).
-    pub fn manifest(&self) -> Result<BTreeMap<String, Entry>> {
+    /// Opens the manifest for reading in path order (empty when there is none).
+    pub fn manifest(&self) -> ManifestReader {
         let path = self.dir.join("manifest.csv");
-        let mut out = BTreeMap::new();
-        if !path.exists() {
-            return Ok(out);
+        let rows = csv::Reader::from_path(&path)
+            .ok()
+            .map(|r| r.into_deserialize());
+        ManifestReader {
+            rows,
+            next: None,
+            seen: 0,
+            matched: 0,
         }
-        let mut r = csv::Reader::from_path(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        for row in r.deserialize::<Entry>() {
-            match row {
-                Ok(e) => {
-                    out.insert(e.path.clone(), e);
-                }
-                Err(_) => return Ok(BTreeMap::new()), // unreadable: start afresh
-            }
-        }
-        Ok(out)
     }
 
     /// Reads `state.csv` into key -> value.
@@ -252,6 +246,58 @@ impl Store {
 fn sync_dir(dir: &Path) {
     if let Ok(f) = File::open(dir) {
         let _ = f.sync_all();
+    }
+}
+
+/// The previous manifest, read as a stream in path order (it is written sorted), so a
+/// run over a million articles never holds it whole. Look-ups must come in path order.
+pub struct ManifestReader {
+    rows: Option<csv::DeserializeRecordsIntoIter<File, Entry>>,
+    next: Option<Entry>,
+    seen: usize,
+    matched: usize,
+}
+
+impl ManifestReader {
+    fn advance(&mut self) {
+        self.next = match self.rows.as_mut().and_then(Iterator::next) {
+            Some(Ok(e)) => {
+                self.seen += 1;
+                Some(e)
+            }
+            _ => {
+                self.rows = None; // end, or an unreadable row: what follows is unknown
+                None
+            }
+        };
+    }
+
+    /// The entry of `path`, if the previous run had one (paths asked in ascending order).
+    pub fn get(&mut self, path: &str) -> Option<Entry> {
+        if self.next.is_none() {
+            self.advance();
+        }
+        while let Some(e) = &self.next {
+            match e.path.as_str().cmp(path) {
+                std::cmp::Ordering::Less => self.advance(),
+                std::cmp::Ordering::Equal => {
+                    self.matched += 1;
+                    let e = self.next.take();
+                    self.advance();
+                    return e;
+                }
+                std::cmp::Ordering::Greater => return None,
+            }
+        }
+        None
+    }
+
+    /// Reads to the end; returns (entries in the manifest, entries handed out by `get`).
+    pub fn finish(mut self) -> (usize, usize) {
+        while self.next.is_some() {
+            self.advance();
+        }
+        (self.seen, self.matched)
     }
 }
 
