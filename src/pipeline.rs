@@ -35,7 +35,7 @@ pub struct Summary {
     pub new: usize,
     /// Changed since the previous run.
     pub changed: usize,
-    /// Reused from the cache.
+    /// Same bytes as in the previous run (reused from the cache unless data changed).
     pub unchanged: usize,
     /// In the previous run, gone now.
     pub removed: usize,
@@ -727,10 +727,10 @@ fn report(cfg: &Config, warnings: &[String], s: &Summary, started: Instant) {
         );
     }
     if !cfg.quiet {
-        let warn = if s.warnings > 0 {
-            format!(", {} warnings", s.warnings)
-        } else {
-            String::new()
+        let warn = match s.warnings {
+            0 => String::new(),
+            1 => ", 1 warning".to_string(),
+            n => format!(", {n} warnings"),
         };
         eprintln!(
             "newsgraph: {} articles ({} new, {} changed, {} unchanged, {} removed), {} mentions, {} relations, {} nodes, {} edges in {:.2}s{}",

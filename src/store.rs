@@ -72,10 +72,13 @@ pub const OUTPUTS: [(&str, &str); 7] = [
 #[derive(Debug)]
 pub struct Lock {
     path: PathBuf,
+    _file: File,
 }
 
 impl Drop for Lock {
     fn drop(&mut self) {
+        // removed while still locked: a run that opened this file meanwhile sees it is
+        // gone and opens the new one; the kernel releases the lock when the file closes
         let _ = fs::remove_file(&self.path);
     }
 }
@@ -102,38 +105,54 @@ impl Store {
         })
     }
 
-    /// Takes the lock, or explains who holds it. A lock whose process is gone is taken over.
+    /// Takes the lock, or explains who holds it. The lock is the kernel's (flock) on
+    /// `.newsgraph/lock`, so a killed run never leaves a stale one; the file also holds
+    /// the holder's pid for the message.
     pub fn lock(&self) -> Result<Lock> {
+        use std::os::unix::fs::MetadataExt;
         let path = self.dir.join("lock");
-        for _ in 0..2 {
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(mut f) => {
-                    writeln!(f, "{}", std::process::id())?;
-                    f.sync_all()?;
-                    return Ok(Lock { path });
+        for _ in 0..10 {
+            let mut file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .with_context(|| format!("cannot create lock file {}", path.display()))?;
+            match file.try_lock() {
+                Ok(()) => {
+                    // the previous holder may have removed the file after we opened it
+                    let ours = file.metadata().map(|m| (m.dev(), m.ino())).ok();
+                    let now = fs::metadata(&path).map(|m| (m.dev(), m.ino())).ok();
+                    if ours.is_none() || ours != now {
+                        continue;
+                    }
+                    file.set_len(0)?;
+                    writeln!(file, "{}", std::process::id())?;
+                    file.sync_all()?;
+                    return Ok(Lock { path, _file: file });
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                Err(std::fs::TryLockError::WouldBlock) => {
                     let pid = fs::read_to_string(&path)
                         .unwrap_or_default()
                         .trim()
                         .to_string();
-                    let alive = !pid.is_empty() && Path::new("/proc").join(&pid).exists();
-                    if alive {
-                        bail!(
-                            "another newsgraph run (pid {pid}) is writing to {}; wait for it to finish (lock: {})",
-                            self.out.display(),
-                            path.display()
-                        );
-                    }
-                    fs::remove_file(&path).ok();
+                    bail!(
+                        "another newsgraph run (pid {}) is writing to {}; wait for it to finish (lock: {})",
+                        if pid.is_empty() { "unknown" } else { pid.as_str() },
+                        self.out.display(),
+                        path.display()
+                    );
                 }
-                Err(e) => {
-                    return Err(e)
-                        .with_context(|| format!("cannot create lock file {}", path.display()))
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(e).with_context(|| format!("cannot lock {}", path.display()))
                 }
             }
         }
-        bail!("cannot take the lock {}", path.display())
+        bail!(
+            "cannot take the lock {}: it keeps being replaced",
+            path.display()
+        )
     }
 
     /// Finishes a commit that a killed run left half done, and drops unfinished staging.
