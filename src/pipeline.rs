@@ -365,6 +365,9 @@ pub fn run(cfg: &Config) -> Result<Summary> {
     let bar = progress(cfg, inputs.len());
     let mut sink = Sink::new(&store, &engine, &prev)?;
     let mut known_reader = store.manifest();
+    let workers: Vec<std::sync::Mutex<Rules>> = (0..pool.current_num_threads().max(1))
+        .map(|_| std::sync::Mutex::new(engine.rules.clone()))
+        .collect();
     std::thread::scope(|scope| -> Result<()> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Option<Entry>, Outcome)>>(2);
         let inputs_ref = &inputs;
@@ -391,17 +394,17 @@ pub fn run(cfg: &Config) -> Result<Summary> {
                     .par_iter()
                     .zip(chunk_stats)
                     .zip(known)
-                    .map_init(
-                        || engine.rules.clone(), // one regex cache per worker, no contention
-                        |rules, ((input, st), known)| {
-                            let first = known
-                                .as_ref()
-                                .map_or(cfg.today.as_str(), |e| e.first_processed.as_str());
-                            let shortcut = if prev.reusable { known.as_ref() } else { None };
-                            let outcome = process(&engine, rules, cfg, input, *st, shortcut, first);
-                            (known, outcome)
-                        },
-                    )
+                    .map(|((input, st), known)| {
+                        // each worker keeps its own rules (and so its own warm regex caches)
+                        let slot = rayon::current_thread_index().unwrap_or(0) % workers.len();
+                        let rules = workers[slot].lock().unwrap_or_else(|e| e.into_inner());
+                        let first = known
+                            .as_ref()
+                            .map_or(cfg.today.as_str(), |e| e.first_processed.as_str());
+                        let shortcut = if prev.reusable { known.as_ref() } else { None };
+                        let outcome = process(&engine, &rules, cfg, input, *st, shortcut, first);
+                        (known, outcome)
+                    })
                     .collect()
             });
             if tx.send(outcomes).is_err() {
