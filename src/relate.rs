@@ -679,6 +679,12 @@ mod tests {
                 want: &["mark-carney visits JPN"],
             },
             Case { name: "passive deal", text: "The pact, which was signed by Japan and Australia, took effect.", want: &["AUS signs_deal JPN"] },
+            Case { name: "welcomed a decision is no visit", text: "Mark Carney welcomed India's decision.", want: &[] },
+            Case {
+                name: "counterpart",
+                text: "Mark Carney will meet his Japanese counterpart in Tokyo.",
+                want: &["JPN meets mark-carney (planned)"],
+            },
             Case { name: "she", text: "Mark Carney arrived. She met Narendra Modi.", want: &["mark-carney meets narendra-modi"] },
             Case { name: "they without a pair is left out", text: "Analysts were upbeat. They visited India.", want: &[] },
             Case { name: "it mid-sentence is left out", text: "India is large. Officials said it visited Russia.", want: &[] },
