@@ -72,8 +72,14 @@ impl Engine {
                 dir.display()
             );
         }
-        let gazetteer = Gazetteer::load(dir).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let rules = Rules::load(dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+        // the automaton and the rule regexes compile independently: build them side by side
+        let (gazetteer, rules) = rayon::join(|| Gazetteer::load(dir), || Rules::load(dir));
+        let (gazetteer, rules) = match (gazetteer, rules) {
+            (Ok(g), Ok(r)) => (g, r),
+            (Err(g), Err(r)) => bail!("{g}\n{r}"),
+            (Err(e), _) => bail!("{e}"),
+            (_, Err(e)) => bail!("{e}"),
+        };
         let bp = crate::datafile::DataFile::read(dir, "boilerplate.tsv")?;
         let ab = crate::datafile::DataFile::read(dir, "abbreviations.txt")?;
         let normaliser = Normaliser::new(&bp, &ab)?;
