@@ -420,42 +420,18 @@ pub fn small_article(i: usize) -> Vec<u8> {
     s.into_bytes()
 }
 
-/// One row of `mentions.csv`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mention {
-    pub article: String,
-    pub sentence: usize,
-    pub start: usize,
-    pub end: usize,
-    pub text: String,
-    pub entity: String,
-    pub kind: String,
-}
+/// One row of `mentions.csv` (the library's own row type).
+pub use newsgraph::write::MentionRow as Mention;
 
-/// Parses `mentions.csv` of an output folder (tolerating a repeated header row).
+/// Parses `mentions.csv` of an output folder (a repeated header row fails to parse).
 pub fn mentions(out: &Path) -> Vec<Mention> {
-    let mut r = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_path(out.join("mentions.csv"))
-        .unwrap();
+    let mut r = csv::Reader::from_path(out.join("mentions.csv")).unwrap();
     let header = r.headers().unwrap().clone();
     assert_eq!(
         header.iter().collect::<Vec<_>>(),
         ["article", "sentence", "start", "end", "text", "entity", "kind"]
     );
-    r.records()
-        .map(|rec| rec.unwrap())
-        .filter(|rec| rec != &header)
-        .map(|rec| Mention {
-            article: rec[0].to_string(),
-            sentence: rec[1].parse().unwrap(),
-            start: rec[2].parse().unwrap(),
-            end: rec[3].parse().unwrap(),
-            text: rec[4].to_string(),
-            entity: rec[5].to_string(),
-            kind: rec[6].to_string(),
-        })
-        .collect()
+    r.deserialize().map(|m| m.unwrap()).collect()
 }
 
 /// The distinct values of the `article` column of mentions.csv and relations.csv.
