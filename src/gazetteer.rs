@@ -388,7 +388,7 @@ impl Gazetteer {
 
     /// Is this word part of some title ("president", "foreign", "minister")?
     pub fn is_title_word(&self, word: &str) -> bool {
-        self.title_words.contains(&word.to_lowercase())
+        with_lowercase(word, |w| self.title_words.contains(w))
     }
 
     /// Is this whole phrase a title ("prime minister", "premier")?
@@ -403,9 +403,7 @@ impl Gazetteer {
 
     /// Does this word carry this person cue (case ignored)?
     pub fn cue(&self, word: &str, cue: Cue) -> bool {
-        self.cues
-            .get(&word.to_lowercase())
-            .is_some_and(|c| c.contains(&cue))
+        with_lowercase(word, |w| self.cues.get(w).is_some_and(|c| c.contains(&cue)))
     }
 
     /// Every alias with its entity id (for `newsgraph aliases`), in pattern order.
@@ -435,6 +433,24 @@ impl Gazetteer {
             aliases,
         )
     }
+}
+
+/// Calls `f` with the word in lowercase; short ASCII words are lowered on the stack,
+/// since look-ups run for every capitalised word of every article.
+fn with_lowercase<T>(word: &str, f: impl FnOnce(&str) -> T) -> T {
+    if !word.bytes().any(|b| b.is_ascii_uppercase()) && word.is_ascii() {
+        return f(word);
+    }
+    let mut buf = [0u8; 32];
+    if word.is_ascii() && word.len() <= buf.len() {
+        for (d, s) in buf.iter_mut().zip(word.bytes()) {
+            *d = s.to_ascii_lowercase();
+        }
+        if let Ok(lower) = std::str::from_utf8(&buf[..word.len()]) {
+            return f(lower);
+        }
+    }
+    f(&word.to_lowercase())
 }
 
 fn words(file: &DataFile, errors: &mut Vec<Error>, split: bool) -> HashSet<String> {

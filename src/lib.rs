@@ -11,6 +11,7 @@ pub mod datafile;
 pub mod error;
 pub mod gazetteer;
 pub mod normalise;
+pub mod pattern;
 pub mod pipeline;
 pub mod relate;
 pub mod rules;

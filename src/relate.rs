@@ -10,6 +10,7 @@
 
 use crate::gazetteer::{Entities, Gazetteer, Kind};
 use crate::normalise::Doc;
+use crate::pattern::{Slot, Token};
 use crate::rules::{Anaphor, Modality, Rules};
 use crate::tag::{Mention, Tagged};
 use std::fmt::Write as _;
@@ -383,21 +384,13 @@ fn extract(
     wanted: &[bool],
     out: &mut Vec<Relation>,
 ) {
-    let mut skel = String::from(" ");
-    let mut starts = Vec::with_capacity(toks.len());
-    let mut ents = Vec::new();
-    for t in toks {
-        starts.push(skel.len());
-        match t.ent {
-            Some(e) => {
-                let _ = write!(skel, "ENT{}", ents.len());
-                ents.push(e);
-            }
-            None => skel.push_str(&t.word),
-        }
-        skel.push(' ');
-    }
-    let tok_at = |pos: usize| starts.partition_point(|&s| s <= pos).saturating_sub(1);
+    let skel: Vec<Token> = toks
+        .iter()
+        .map(|t| match t.ent {
+            Some(_) => Token::Ent,
+            None => Token::Word(&t.word),
+        })
+        .collect();
     let words: Vec<&str> = toks.iter().map(|t| t.word.as_str()).collect();
     // few relations per sentence: a small vector beats hashing
     let mut seen: Vec<(u32, u32, usize)> = out
@@ -405,10 +398,10 @@ fn extract(
         .filter(|r| r.sentence == si)
         .map(|r| (r.source, r.target, r.relation))
         .collect();
-    let debug = rules.debug;
-    if debug {
-        eprintln!("skeleton {si}:{skel}");
+    if rules.debug {
+        eprintln!("skeleton {si}: {}", show(toks, 0, toks.len()));
     }
+    let mut scratch = Vec::new();
     // block rules first, so they can claim pairs before the others see them
     let order = rules
         .rules
@@ -419,53 +412,46 @@ fn extract(
     for (_, rule) in order.filter(|(i, _)| wanted[*i]) {
         let directed = rules.types[rule.relation].directed;
         let mut at = 0;
-        while let Some(c) = rule.regex.captures_at(&skel, at) {
-            let whole = c.get(0).map_or(0..0, |m| m.range());
-            if debug {
+        while let Some(m) = rule.pattern.find_with(&skel, at, &mut scratch) {
+            if rules.debug {
                 eprintln!(
                     "  relations.tsv:{} matched '{}'",
                     rule.line,
-                    &skel[whole.clone()]
+                    show(toks, m.start, m.end)
                 );
             }
-            at = whole.end.saturating_sub(1).max(whole.start + 1);
-            let trig = c.name("t").map_or(whole.clone(), |m| m.range());
-            let (t0, t1) = (
-                tok_at(trig.start + 1),
-                tok_at(trig.end.saturating_sub(2).max(trig.start + 1)),
-            );
-            let trigger =
-                text[toks[t0].span.start..toks[t1].span.end.max(toks[t0].span.start)].to_string();
-            let modality = modality(
-                &words,
-                tok_at(whole.start + 1).saturating_sub(3),
-                t1 + 2, // one word after the trigger: "signed no deal"
-                rules,
-            );
-            let side = |name: &str| match c.name(name) {
-                Some(m) => ent_ids(m.as_str(), &ents),
-                None => c
-                    .name(&format!("{name}up"))
-                    .map(|m| {
-                        ent_ids(m.as_str(), &ents)
+            at = m.end.max(m.start + 1);
+            let (t0, t1) = m.trigger;
+            let trigger = text
+                [toks[t0].span.start..toks[t1.max(t0 + 1) - 1].span.end.max(toks[t0].span.start)]
+                .to_string();
+            // from three words before the match to one word after the trigger ("signed no deal")
+            let modality = modality(&words, m.start.saturating_sub(3), t1 + 1, rules);
+            let side = |slot: Slot, up: Slot| match m.slot(slot) {
+                Some(r) => ents_in(toks, r),
+                None => m
+                    .slot(up)
+                    .map(|r| {
+                        ents_in(toks, r)
                             .into_iter()
                             .filter_map(|e| country_of(gaz, e))
                             .collect()
                     })
                     .unwrap_or_default(),
             };
+            let (a, b, ab) = (
+                side(Slot::A, Slot::AUp),
+                side(Slot::B, Slot::BUp),
+                side(Slot::AB, Slot::AB),
+            );
             let mut pairs = Vec::new();
-            let (a, b, ab) = (side("A"), side("B"), side("AB"));
             for &s in a.iter() {
                 for &t in b.iter() {
                     pairs.push((s, t));
                 }
             }
             for (i, &s) in ab.iter().enumerate() {
-                for &t in &ab[i + 1..] {
-                    pairs.push((s, t));
-                }
-                for &t in b.iter() {
+                for &t in ab[i + 1..].iter().chain(b.iter()) {
                     pairs.push((s, t));
                 }
             }
@@ -498,21 +484,32 @@ fn extract(
     }
 }
 
-fn ent_ids(group: &str, ents: &[u32]) -> Vec<u32> {
+/// The distinct entities among tokens `range`.
+fn ents_in(toks: &[Tok], (from, to): (usize, usize)) -> Vec<u32> {
     let mut out = Vec::new();
-    for part in group.split(' ') {
-        if let Some(n) = part
-            .strip_prefix("ENT")
-            .and_then(|n| n.parse::<usize>().ok())
-        {
-            if let Some(&e) = ents.get(n) {
-                if !out.contains(&e) {
-                    out.push(e);
-                }
-            }
+    for e in toks[from..to].iter().filter_map(|t| t.ent) {
+        if !out.contains(&e) {
+            out.push(e);
         }
     }
     out
+}
+
+/// Tokens as text for `NEWSGRAPH_DEBUG` (entities as E0, E1, ... by position).
+fn show(toks: &[Tok], from: usize, to: usize) -> String {
+    let mut s = String::new();
+    for (i, t) in toks.iter().enumerate().take(to).skip(from) {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        match t.ent {
+            Some(_) => {
+                let _ = write!(s, "E{i}");
+            }
+            None => s.push_str(&t.word),
+        }
+    }
+    s
 }
 
 /// No self-relations, and none between a country and its own people or bodies.

@@ -9,10 +9,10 @@
 //! 12 tokens of any kind within a clause), and `<...>` around the trigger words.
 //! Patterns compile to one regex each; the trigger words feed a cheap prefilter.
 
-use crate::datafile::{list, DataFile};
+use crate::datafile::DataFile;
 use crate::error::{Error, Errors};
+use crate::pattern::Pattern;
 use aho_corasick::{AhoCorasick, MatchKind};
-use regex::Regex;
 use rustc_hash::FxHashMap as HashMap;
 
 /// A relation type ("imposes_tariff").
@@ -33,8 +33,8 @@ pub struct Rule {
     pub relation: usize,
     /// The CAMEO code this wording signals.
     pub cameo: String,
-    /// The compiled skeleton regex (named groups A, B, AB, t).
-    pub regex: Regex,
+    /// The compiled pattern.
+    pub pattern: Pattern,
     /// Where the rule was written, for messages.
     pub line: usize,
     /// A `block` line: pairs it matches may not have this relation in this sentence.
@@ -127,11 +127,6 @@ pub struct Rules {
     /// Prefilter for pair anaphors ("the two countries"), which update the context.
     pub pair_words: AhoCorasick,
 }
-
-/// An entity list in a skeleton: `ENT3`, `ENT3 and ENT4`, `ENT1 , ENT2 , and ENT5`, `ENT1 - ENT2`.
-/// Commas only count when "and" closes the list: "in Korea , Trump said" is no list.
-/// "A , and B" with two items is a clause break, not a list.
-const LIST: &str = r"ENT\d+(?:(?: , ENT\d+)+(?: ,)? (?:and|&) ENT\d+| (?:and|&|-|/) ENT\d+)*";
 
 impl Rules {
     /// Reads `relations.tsv`, `modality.tsv` and `pronouns.tsv` from a directory.
@@ -228,8 +223,8 @@ impl Rules {
                         ));
                         continue;
                     }
-                    match compile(f[3], &macros, types[relation].directed) {
-                        Ok((regex, words)) => {
+                    match Pattern::compile(f[3], &macros, types[relation].directed) {
+                        Ok((pattern, words)) => {
                             let block = f[0] == "block";
                             for w in words {
                                 by_word.entry(w).or_default().push(rules.len());
@@ -237,7 +232,7 @@ impl Rules {
                             rules.push(Rule {
                                 relation,
                                 cameo: f[2].to_string(),
-                                regex,
+                                pattern,
                                 line: row.line,
                                 block,
                             });
@@ -331,148 +326,6 @@ fn phrases<T: Copy>(
     out
 }
 
-/// Compiles one pattern to a regex over skeletons; returns it and its trigger words.
-fn compile(
-    pattern: &str,
-    macros: &HashMap<String, String>,
-    directed: bool,
-) -> Result<(Regex, Vec<String>), String> {
-    let mut re = String::from(" ");
-    let mut words = Vec::new();
-    let mut first_literal: Vec<String> = Vec::new();
-    let (mut in_trigger, mut had_trigger) = (false, false);
-    let (mut a, mut b, mut ab) = (false, false, false);
-    for raw in pattern.split_whitespace() {
-        let mut tok = raw;
-        let opens = tok.starts_with('<') && tok.len() > 1;
-        if opens {
-            if in_trigger || had_trigger {
-                return Err("only one <...> trigger group per pattern".into());
-            }
-            tok = &tok[1..];
-            re.push_str("(?P<t>");
-            in_trigger = true;
-            had_trigger = true;
-        }
-        let closes = tok.ends_with('>') && tok.len() > 1;
-        if closes {
-            tok = &tok[..tok.len() - 1];
-        }
-        let (tok, optional) = match tok.strip_suffix('?') {
-            Some(t) if !t.is_empty() => (t, true),
-            _ => (tok, false),
-        };
-        let frag = match tok {
-            "{A}" => slot("A", &mut a)?,
-            "{B}" => slot("B", &mut b)?,
-            "{A^}" => slot("Aup", &mut a)?,
-            "{B^}" => slot("Bup", &mut b)?,
-            "{AB}" => slot("AB", &mut ab)?,
-            "{_}" => format!("(?:{LIST}) "),
-            ".." => "(?:[^A-Z ]+ ){0,3}?".to_string(),
-            "..." => "(?:[^A-Z ]+ ){0,8}?".to_string(),
-            "~" => "(?:[^,;: ]+ ){0,12}?".to_string(),
-            t if t.starts_with('{') => {
-                return Err(format!(
-                    "unknown slot '{t}' (use {{A}}, {{B}}, {{AB}} or {{_}})"
-                ))
-            }
-            t => {
-                let mut alts = Vec::new();
-                for alt in t.split('|') {
-                    match alt.strip_prefix('@') {
-                        Some(_) => alts.push(
-                            macros
-                                .get(alt)
-                                .ok_or_else(|| format!("unknown macro '{alt}' (define it above)"))?
-                                .as_str(),
-                        ),
-                        None => alts.push(alt),
-                    }
-                }
-                let lits = literal(&alts.join("|"))?;
-                if in_trigger {
-                    words.extend(lits.iter().map(|(w, _)| w.clone()));
-                } else if first_literal.is_empty() {
-                    first_literal = lits.iter().map(|(w, _)| w.clone()).collect();
-                }
-                let alt: Vec<String> = lits
-                    .iter()
-                    .map(|(w, stem)| {
-                        let w = regex::escape(w);
-                        if *stem {
-                            format!("{w}[a-z']*")
-                        } else {
-                            w
-                        }
-                    })
-                    .collect();
-                format!("(?:{}) ", alt.join("|"))
-            }
-        };
-        if optional {
-            re.push_str(&format!("(?:{frag})?"));
-        } else {
-            re.push_str(&frag);
-        }
-        if closes {
-            if !in_trigger {
-                return Err("'>' without '<'".into());
-            }
-            re.push(')');
-            in_trigger = false;
-        }
-    }
-    if in_trigger {
-        return Err("'<' without '>'".into());
-    }
-    if !had_trigger {
-        words = first_literal;
-    }
-    if words.is_empty() {
-        return Err("pattern has no trigger word".into());
-    }
-    match (a, b, ab) {
-        (true, true, false) | (false, false, true) => {}
-        (false, true, true) | (true, false, true) if !directed => {}
-        _ => return Err("a pattern needs {A} and {B}, or {AB} (undirected relations only)".into()),
-    }
-    if ab && directed {
-        return Err("{AB} only makes sense for undirected relations".into());
-    }
-    let regex = Regex::new(&re).map_err(|e| format!("pattern does not compile: {e}"))?;
-    Ok((regex, words))
-}
-
-fn slot(name: &str, seen: &mut bool) -> Result<String, String> {
-    if *seen {
-        return Err(format!("slot {{{name}}} appears twice"));
-    }
-    *seen = true;
-    Ok(format!("(?P<{name}>{LIST}) "))
-}
-
-/// Splits `a|b*|c_d` into (word, is_stem); `_` stands for a space.
-fn literal(alts: &str) -> Result<Vec<(String, bool)>, String> {
-    let mut out = Vec::new();
-    for w in list(alts) {
-        let (w, stem) = match w.strip_suffix('*') {
-            Some(s) => (s, true),
-            None => (w, false),
-        };
-        if w.is_empty() || w.bytes().any(|c| c.is_ascii_uppercase() || c == b' ') {
-            return Err(format!(
-                "bad word '{w}': words are lowercase, '_' joins two words"
-            ));
-        }
-        out.push((w.replace('_', " "), stem));
-    }
-    if out.is_empty() {
-        return Err(format!("empty word list '{alts}'"));
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -487,17 +340,22 @@ mod tests {
 
     #[test]
     fn compiles_slots_stems_and_triggers() {
+        use crate::pattern::{Slot, Token};
         let r =
             build("relation\tvisits\tdirected\tvisits\nrule\tvisits\t042\t{A} .. <visit*> {B}\n")
                 .unwrap();
-        let re = &r.rules[0].regex;
-        let c = re.captures(" ENT0 is visiting ENT1 and ENT2 . ").unwrap();
-        assert_eq!(&c["A"], "ENT0");
-        assert_eq!(&c["B"], "ENT1 and ENT2");
-        assert_eq!(&c["t"], "visiting ");
-        assert!(re
-            .captures(" ENT0 said ENT3 visited ENT1 ")
-            .is_some_and(|c| &c["A"] == "ENT3"));
+        let toks = [
+            Token::Ent,
+            Token::Word("is"),
+            Token::Word("visiting"),
+            Token::Ent,
+        ];
+        let m = r.rules[0].pattern.find_at(&toks, 0).unwrap();
+        assert_eq!(
+            (m.slot(Slot::A), m.slot(Slot::B), m.trigger),
+            (Some((0, 1)), Some((3, 4)), (2, 3))
+        );
+        assert_eq!(r.triggers.patterns_len(), 1);
     }
 
     struct Bad {
