@@ -13,6 +13,7 @@ use crate::normalise::Doc;
 use crate::pattern::{Slot, Token};
 use crate::rules::{Anaphor, Modality, Rules};
 use crate::tag::{Mention, Tagged};
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::ops::Range;
 
@@ -35,11 +36,11 @@ pub struct Relation {
     pub trigger: String,
 }
 
-/// A token of a sentence skeleton.
+/// A token of a sentence skeleton; it borrows the text unless lowercasing changed it.
 #[derive(Debug, Clone)]
-struct Tok {
+struct Tok<'a> {
     /// Lowercased word or punctuation; empty for an entity.
-    word: String,
+    word: Cow<'a, str>,
     /// The entity, for entity tokens.
     ent: Option<u32>,
     /// Span in `Doc::text`.
@@ -115,11 +116,11 @@ fn wanted_rules(text: &str, rules: &Rules, wanted: &mut [bool]) -> bool {
 }
 
 /// Splits a sentence into skeleton tokens; mentions become entity tokens.
-fn tokens(text: &str, span: Range<usize>, ms: &[Mention], gaz: &Entities) -> Vec<Tok> {
-    let mut out: Vec<Tok> = Vec::new();
+fn tokens<'a>(text: &'a str, span: Range<usize>, ms: &[Mention], gaz: &Entities) -> Vec<Tok<'a>> {
+    let mut out: Vec<Tok<'a>> = Vec::new();
     let mut i = span.start;
     let mut mi = 0;
-    let push = |out: &mut Vec<Tok>, word: String, span: Range<usize>| {
+    let push = |out: &mut Vec<Tok<'a>>, word: Cow<'a, str>, span: Range<usize>| {
         out.push(Tok {
             word,
             ent: None,
@@ -144,7 +145,7 @@ fn tokens(text: &str, span: Range<usize>, ms: &[Mention], gaz: &Entities) -> Vec
                 out.pop();
             }
             out.push(Tok {
-                word: String::new(),
+                word: Cow::Borrowed(""),
                 ent: Some(ms[mi].entity),
                 span: ms[mi].start..ms[mi].end,
             });
@@ -162,20 +163,26 @@ fn tokens(text: &str, span: Range<usize>, ms: &[Mention], gaz: &Entities) -> Vec
         } else if rest.starts_with("'s")
             && !rest[2..].chars().next().is_some_and(char::is_alphanumeric)
         {
-            push(&mut out, "'s".into(), i..i + 2);
+            push(&mut out, Cow::Borrowed(&text[i..i + 2]), i..i + 2);
             i += 2;
         } else if matches!(
             c,
             ',' | ';' | ':' | '(' | ')' | '[' | ']' | '"' | '!' | '?' | '.' | '-'
         ) {
-            push(&mut out, c.to_string(), i..i + 1);
+            push(&mut out, Cow::Borrowed(&text[i..i + 1]), i..i + 1);
             i += 1;
         } else if !c.is_alphanumeric() && c != '$' && c != '%' {
             i += n; // quotes and symbols carry no meaning here
         } else {
             let next_mention = ms.get(mi).map_or(span.end, |m| m.start).min(span.end);
             let j = word_end(text, i, next_mention).max(i + n);
-            push(&mut out, text[i..j].to_lowercase(), i..j);
+            let word = &text[i..j];
+            let word = if word.chars().any(char::is_uppercase) {
+                Cow::Owned(word.to_lowercase())
+            } else {
+                Cow::Borrowed(word)
+            };
+            push(&mut out, word, i..j);
             i = j;
         }
     }
@@ -225,7 +232,7 @@ const APPOSITION_OPENERS: [&str; 9] = [
 
 /// Drops short appositions between commas right after an entity, so the entity stays
 /// next to its verb ("Chad Smith, a US trade official, visited Nigeria").
-fn drop_appositions(toks: Vec<Tok>) -> Vec<Tok> {
+fn drop_appositions(toks: Vec<Tok<'_>>) -> Vec<Tok<'_>> {
     let mut out: Vec<Tok> = Vec::with_capacity(toks.len());
     let mut i = 0;
     while i < toks.len() {
@@ -234,10 +241,10 @@ fn drop_appositions(toks: Vec<Tok>) -> Vec<Tok> {
             && toks[i].word == ","
             && toks
                 .get(i + 1)
-                .is_some_and(|t| APPOSITION_OPENERS.contains(&t.word.as_str()));
+                .is_some_and(|t| APPOSITION_OPENERS.contains(&t.word.as_ref()));
         if opens {
             let close = (i + 2..toks.len().min(i + 12))
-                .find(|&k| matches!(toks[k].word.as_str(), "," | ";" | ":" | "."));
+                .find(|&k| matches!(toks[k].word.as_ref(), "," | ";" | ":" | "."));
             if let Some(k) = close.filter(|&k| toks[k].word == ",") {
                 i = k + 1;
                 continue;
@@ -250,11 +257,16 @@ fn drop_appositions(toks: Vec<Tok>) -> Vec<Tok> {
 }
 
 /// Replaces anaphors by the entities they refer to; a resolved pair becomes the last pair.
-fn resolve(toks: Vec<Tok>, ctx: &mut Context, gaz: &Entities, rules: &Rules) -> Vec<Tok> {
+fn resolve<'a>(
+    toks: Vec<Tok<'a>>,
+    ctx: &mut Context,
+    gaz: &Entities,
+    rules: &Rules,
+) -> Vec<Tok<'a>> {
     if rules.anaphors.is_empty() {
         return toks;
     }
-    let words: Vec<&str> = toks.iter().map(|t| t.word.as_str()).collect();
+    let words: Vec<&str> = toks.iter().map(|t| t.word.as_ref()).collect();
     let mut out: Vec<Tok> = Vec::with_capacity(toks.len());
     let mut i = 0;
     while i < toks.len() {
@@ -303,7 +315,7 @@ fn resolve(toks: Vec<Tok>, ctx: &mut Context, gaz: &Entities, rules: &Rules) -> 
             if ents.len() > 1 && out.last().is_some_and(|t| t.word == "," || t.word == "and") {
                 // "..., and the two countries signed": the pair must not join a list before it
                 out.push(Tok {
-                    word: "|".into(),
+                    word: Cow::Borrowed("|"),
                     ent: None,
                     span: span.clone(),
                 });
@@ -311,13 +323,13 @@ fn resolve(toks: Vec<Tok>, ctx: &mut Context, gaz: &Entities, rules: &Rules) -> 
             for (k, e) in ents.iter().enumerate() {
                 if k > 0 {
                     out.push(Tok {
-                        word: "and".into(),
+                        word: Cow::Borrowed("and"),
                         ent: None,
                         span: span.clone(),
                     });
                 }
                 out.push(Tok {
-                    word: String::new(),
+                    word: Cow::Borrowed(""),
                     ent: Some(*e),
                     span: span.clone(),
                 });
@@ -328,7 +340,7 @@ fn resolve(toks: Vec<Tok>, ctx: &mut Context, gaz: &Entities, rules: &Rules) -> 
                 .is_some_and(|t| t == "its" || t == "their")
             {
                 out.push(Tok {
-                    word: "'s".into(),
+                    word: Cow::Borrowed("'s"),
                     ent: None,
                     span: span.clone(),
                 });
@@ -391,7 +403,7 @@ fn extract(
             None => Token::Word(&t.word),
         })
         .collect();
-    let words: Vec<&str> = toks.iter().map(|t| t.word.as_str()).collect();
+    let words: Vec<&str> = toks.iter().map(|t| t.word.as_ref()).collect();
     // few relations per sentence: a small vector beats hashing
     let mut seen: Vec<(u32, u32, usize)> = out
         .iter()
