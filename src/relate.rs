@@ -92,7 +92,7 @@ pub fn relate(doc: &Doc, tagged: &Tagged, gaz: &Gazetteer, rules: &Rules) -> Vec
         let wanted = wanted_rules(text, rules, &mut wanted_buf);
         if wanted || rules.pair_words.is_match(text) {
             let toks = tokens(&doc.text, span.clone(), ms, gaz);
-            let toks = drop_appositions(resolve(toks, &mut ctx, gaz, rules));
+            let toks = drop_appositions(resolve(toks, &mut ctx, gaz, rules), rules);
             if wanted && toks.iter().filter(|t| t.ent.is_some()).count() >= 2 {
                 extract(&doc.text, si, &toks, gaz, rules, &wanted_buf, &mut out);
             }
@@ -225,14 +225,17 @@ fn word_end(text: &str, i: usize, limit: usize) -> usize {
     j
 }
 
-/// Words that open an apposition after a name: "Chad Smith, a US trade official, said".
-const APPOSITION_OPENERS: [&str; 9] = [
-    "a", "an", "the", "its", "his", "her", "their", "another", "one",
-];
+/// Is this a word that opens an apposition (`pronouns.tsv`, kind `apposition`)?
+fn opens_apposition(rules: &Rules, word: &str) -> bool {
+    rules
+        .anaphors
+        .iter()
+        .any(|(p, a)| *a == Anaphor::Apposition && p.tokens.len() == 1 && p.tokens[0] == word)
+}
 
 /// Drops short appositions between commas right after an entity, so the entity stays
 /// next to its verb ("Chad Smith, a US trade official, visited Nigeria").
-fn drop_appositions(toks: Vec<Tok<'_>>) -> Vec<Tok<'_>> {
+fn drop_appositions<'a>(toks: Vec<Tok<'a>>, rules: &Rules) -> Vec<Tok<'a>> {
     let mut out: Vec<Tok> = Vec::with_capacity(toks.len());
     let mut i = 0;
     while i < toks.len() {
@@ -241,7 +244,7 @@ fn drop_appositions(toks: Vec<Tok<'_>>) -> Vec<Tok<'_>> {
             && toks[i].word == ","
             && toks
                 .get(i + 1)
-                .is_some_and(|t| APPOSITION_OPENERS.contains(&t.word.as_ref()));
+                .is_some_and(|t| opens_apposition(rules, &t.word));
         if opens {
             let close = (i + 2..toks.len().min(i + 12))
                 .find(|&k| matches!(toks[k].word.as_ref(), "," | ";" | ":" | "."));
@@ -270,7 +273,10 @@ fn resolve<'a>(
     let mut out: Vec<Tok> = Vec::with_capacity(toks.len());
     let mut i = 0;
     while i < toks.len() {
-        let hit = rules.anaphors.iter().find(|(p, _)| p.matches_at(&words, i));
+        let hit = rules
+            .anaphors
+            .iter()
+            .find(|(p, a)| *a != Anaphor::Apposition && p.matches_at(&words, i));
         let Some((phrase, kind)) = hit else {
             out.push(toks[i].clone());
             i += 1;
@@ -304,7 +310,7 @@ fn resolve<'a>(
                 .into_iter()
                 .collect(),
             Anaphor::Subject if i == 0 => ctx.subject.into_iter().collect(),
-            Anaphor::Subject => Vec::new(),
+            Anaphor::Subject | Anaphor::Apposition => Vec::new(),
         };
         if ents.len() == 2 {
             ctx.push_pair(ents[0], ents[1], now);

@@ -76,6 +76,8 @@ pub enum Anaphor {
     Person,
     /// The subject of the previous sentence, when it is a country or body ("It ...").
     Subject,
+    /// Opens a description of the name just before it ("Chad Smith, a US official,").
+    Apposition,
 }
 
 /// A multi-word cue or anaphor: lowercase tokens; a token starting with `*` matches a suffix.
@@ -253,6 +255,7 @@ impl Rules {
             "leaders" => Some(Anaphor::Leaders),
             "person" => Some(Anaphor::Person),
             "subject" => Some(Anaphor::Subject),
+            "apposition" => Some(Anaphor::Apposition),
             _ => None,
         });
         let (trigger_words, trigger_rules): (Vec<String>, Vec<Vec<usize>>) =
@@ -264,7 +267,10 @@ impl Rules {
             .map_err(|e| rel.error(0, format!("trigger prefilter: {e}")));
         let pair_phrases: Vec<String> = anaphors
             .iter()
-            .filter(|(p, a)| p.tokens.len() > 1 && !matches!(a, Anaphor::Person | Anaphor::Subject))
+            .filter(|(p, a)| {
+                p.tokens.len() > 1
+                    && !matches!(a, Anaphor::Person | Anaphor::Subject | Anaphor::Apposition)
+            })
             .map(|(p, _)| p.tokens.join(" "))
             .collect();
         let pair_words = AhoCorasick::builder()
