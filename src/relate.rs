@@ -700,6 +700,13 @@ mod tests {
                 text: "Mark Carney will meet his Japanese counterpart in Tokyo.",
                 want: &["JPN meets mark-carney (planned)"],
             },
+            Case { name: "top supplier", text: "Russia is now India's top supplier of crude oil.", want: &["IND buys_from RUS"] },
+            Case { name: "biggest buyer", text: "India is the biggest buyer of Russian crude.", want: &["IND buys_from RUS"] },
+            Case {
+                name: "tariffs of up to",
+                text: "China slapped tariffs of up to 15% on Canadian canola.",
+                want: &["CHN imposes_tariff CAN"],
+            },
             Case { name: "she", text: "Mark Carney arrived. She met Narendra Modi.", want: &["mark-carney meets narendra-modi"] },
             Case { name: "they without a pair is left out", text: "Analysts were upbeat. They visited India.", want: &[] },
             Case { name: "it mid-sentence is left out", text: "India is large. Officials said it visited Russia.", want: &[] },
