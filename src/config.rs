@@ -18,7 +18,7 @@ pub struct Config {
     pub full: bool,
     /// Worker threads (0: one per core).
     pub jobs: usize,
-    /// No progress bar, no summary line.
+    /// No progress bar (the summary line is always printed).
     pub quiet: bool,
     /// Articles larger than this are skipped with a warning.
     pub max_bytes: u64,

@@ -36,7 +36,7 @@ enum Command {
         /// Worker threads (default: one per core).
         #[arg(long, default_value_t = 0)]
         jobs: usize,
-        /// No progress bar and no summary line.
+        /// No progress bar (the one-line summary is always printed).
         #[arg(long)]
         quiet: bool,
         /// Skip (with a warning) articles larger than this many bytes.

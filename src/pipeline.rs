@@ -735,27 +735,26 @@ fn report(cfg: &Config, warnings: &[String], s: &Summary, started: Instant) {
             ms(&TIMES.write)
         );
     }
-    if !cfg.quiet {
-        let warn = match s.warnings {
-            0 => String::new(),
-            1 => ", 1 warning".to_string(),
-            n => format!(", {n} warnings"),
-        };
-        eprintln!(
-            "newsgraph: {} articles ({} new, {} changed, {} unchanged, {} removed), {} mentions, {} relations, {} nodes, {} edges in {:.2}s{}",
-            s.articles,
-            s.new,
-            s.changed,
-            s.unchanged,
-            s.removed,
-            s.mentions,
-            s.relations,
-            s.nodes,
-            s.edges,
-            started.elapsed().as_secs_f64(),
-            warn
-        );
-    }
+    // the summary line is always printed: --quiet only hides the progress bar
+    let warn = match s.warnings {
+        0 => String::new(),
+        1 => ", 1 warning".to_string(),
+        n => format!(", {n} warnings"),
+    };
+    eprintln!(
+        "newsgraph: {} articles ({} new, {} changed, {} unchanged, {} removed), {} mentions, {} relations, {} nodes, {} edges in {:.2}s{}",
+        s.articles,
+        s.new,
+        s.changed,
+        s.unchanged,
+        s.removed,
+        s.mentions,
+        s.relations,
+        s.nodes,
+        s.edges,
+        started.elapsed().as_secs_f64(),
+        warn
+    );
 }
 
 /// Counts of what `newsgraph check` verified.
