@@ -215,8 +215,7 @@ struct Builder {
 
 impl Builder {
     fn entity(&mut self, file: &DataFile, line: usize, e: Entity) -> Option<u32> {
-        if let Some(&prev) = self.by_id.get(&e.id) {
-            let _ = prev;
+        if self.by_id.contains_key(&e.id) {
             self.errors
                 .push(file.error(line, format!("id '{}' is defined twice", e.id)));
             return None;

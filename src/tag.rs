@@ -83,9 +83,6 @@ fn known(doc: &Doc, gaz: &Gazetteer) -> Vec<Mention> {
         if kind == Kind::Country && names_a_person(&doc.text, hit, gaz, doc, sentence) {
             continue;
         }
-        if hit.form == Form::Short && !matches!(hit.target, Target::Ambiguous(_)) {
-            // an unambiguous bare name stands on its own
-        }
         if kind == Kind::Person && hit.form == Form::Name && !seen_full.contains(&entity) {
             seen_full.push(entity);
         }
