@@ -10,6 +10,7 @@ pub mod config;
 pub mod datafile;
 pub mod error;
 pub mod gazetteer;
+pub mod lexicon;
 pub mod normalise;
 pub mod pattern;
 pub mod pipeline;

@@ -9,15 +9,71 @@
 //! lists and optional parts are greedy, gaps are lazy, alternatives are tried in order.
 //! Working on tokens keeps it cheap: no regex engine and no text is built per sentence.
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use crate::lexicon::{Grammar, Lexicon, Node, NodeSet, Walk};
+use rustc_hash::FxHashMap as HashMap;
 
-/// A token of a skeleton.
+/// A token of a skeleton: an entity, or a word (or punctuation) by its place in the
+/// rules' [`Lexicon`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Token<'a> {
+pub struct Token {
+    node: Node,
+    tail: u32,
+    flags: u8,
+}
+
+const ENT: u8 = 1;
+const WHOLE: u8 = 2;
+const BREAK: u8 = 4;
+
+impl Token {
     /// An entity (its identity is kept by the caller, by position).
-    Ent,
-    /// A lowercase word or punctuation.
-    Word(&'a str),
+    pub const ENT: Token = Token {
+        node: Lexicon::ROOT,
+        tail: 0,
+        flags: ENT,
+    };
+
+    /// A word, from its walk down the lexicon; `clause_break` marks `, ; :` (and words
+    /// holding a comma, "1,000"), which a clause gap `~` may not cross.
+    pub fn from_walk(walk: Walk, clause_break: bool) -> Token {
+        Token {
+            node: walk.node,
+            tail: walk.tail,
+            flags: if walk.whole { WHOLE } else { 0 } | if clause_break { BREAK } else { 0 },
+        }
+    }
+
+    /// The lexicon node of a word the walk consumed whole (not for entities).
+    pub fn word(&self) -> Option<Node> {
+        (self.flags & (WHOLE | ENT) == WHOLE).then_some(self.node)
+    }
+
+    /// The deepest lexicon node the word reached (the root for entities).
+    pub fn node(&self) -> Node {
+        self.node
+    }
+
+    /// Is this an entity?
+    pub fn is_ent(&self) -> bool {
+        self.flags & ENT != 0
+    }
+
+    /// Is this exactly the lexicon word `n`?
+    #[inline]
+    pub fn is(&self, n: Node) -> bool {
+        self.flags & (WHOLE | ENT) == WHOLE && self.node == n
+    }
+
+    /// May a clause gap cross this token?
+    fn breaks_clause(&self) -> bool {
+        self.flags & BREAK != 0
+    }
+}
+
+impl AsRef<Token> for Token {
+    fn as_ref(&self) -> &Token {
+        self
+    }
 }
 
 /// The slots a pattern can capture.
@@ -50,72 +106,159 @@ impl Slot {
 struct Lit {
     word: String,
     stem: bool,
+    /// The word's node, once linked to the lexicon.
+    node: Node,
 }
 
 impl Lit {
-    fn matches(&self, token: &Token) -> bool {
-        let Token::Word(w) = token else { return false };
+    fn matches(&self, t: &Token, lex: &Lexicon) -> bool {
+        if t.is_ent() {
+            return false;
+        }
         if self.stem {
-            w.strip_prefix(self.word.as_str())
-                .is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_lowercase() || b == b'\''))
+            lex.under(self.node, t.node, t.tail)
         } else {
-            *w == self.word
+            t.is(self.node)
         }
     }
 }
 
-/// A set of alternatives, indexed for speed: one-word alternatives by hash or stem,
+/// A set of alternatives, indexed for speed: one-word alternatives as node sets,
 /// longer ones (tried first, longest first) as runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Words {
-    exact: HashSet<String>,
-    stems: Vec<String>,
+    /// Number of the element among all rules' words elements (see [`WordIndex`]).
+    id: u32,
+    /// For elements with multi-word alternatives: the number under which [`Hits`]
+    /// records where the first word of one of them matches.
+    lead: Option<u32>,
+    /// Exact one-word alternatives.
+    exact: NodeSet,
+    /// One-word stems.
+    stems: NodeSet,
+    /// Nodes with one of `stems` on their path.
+    below: NodeSet,
     runs: Vec<Vec<Lit>>,
+    /// The one-word alternatives as written, until linked.
+    single: Vec<Lit>,
 }
 
 impl Words {
     fn new(alts: Vec<Vec<Lit>>) -> Words {
         let mut w = Words {
-            exact: HashSet::default(),
-            stems: Vec::new(),
+            id: 0,
+            lead: None,
+            exact: NodeSet::default(),
+            stems: NodeSet::default(),
+            below: NodeSet::default(),
             runs: Vec::new(),
+            single: Vec::new(),
         };
-        for alt in alts {
-            match alt.as_slice() {
-                [one] if one.stem => w.stems.push(one.word.clone()),
-                [one] => {
-                    w.exact.insert(one.word.clone());
-                }
-                _ => w.runs.push(alt),
+        for mut alt in alts {
+            if alt.len() == 1 {
+                w.single.append(&mut alt);
+            } else {
+                w.runs.push(alt);
             }
         }
         w.runs.sort_by_key(|r| std::cmp::Reverse(r.len()));
         w
     }
 
+    fn lits(&self) -> impl Iterator<Item = &Lit> {
+        self.single.iter().chain(self.runs.iter().flatten())
+    }
+
+    fn link(&mut self, lex: &Lexicon) {
+        let node = |l: &Lit| lex.find(&l.word).unwrap_or(Lexicon::ROOT);
+        for l in self.single.iter_mut().chain(self.runs.iter_mut().flatten()) {
+            l.node = node(l);
+        }
+        self.exact = NodeSet::with_capacity(lex.len());
+        self.stems = NodeSet::with_capacity(lex.len());
+        for l in &self.single {
+            if l.stem {
+                self.stems.insert(l.node);
+            } else {
+                self.exact.insert(l.node);
+            }
+        }
+        self.below = lex.below(&self.stems);
+    }
+
+    /// Does the multi-word alternative `run` match at `ti`?
+    fn run_at(run: &[Lit], sk: &Skeleton, ti: usize) -> bool {
+        run.len() <= sk.toks.len().saturating_sub(ti)
+            && run
+                .iter()
+                .zip(&sk.toks[ti..])
+                .all(|(l, t)| l.matches(t, sk.lex))
+    }
+
     /// Lengths of the alternatives that match at `ti`, longest first.
-    fn lengths(&self, toks: &[Token], ti: usize, out: &mut Vec<usize>) {
+    fn lengths(&self, sk: &Skeleton, ti: usize, out: &mut Lengths) {
         for run in &self.runs {
-            if run.len() <= toks.len().saturating_sub(ti)
-                && run.iter().zip(&toks[ti..]).all(|(l, t)| l.matches(t))
-            {
+            if Words::run_at(run, sk, ti) {
                 out.push(run.len());
             }
         }
-        if let Some(Token::Word(w)) = toks.get(ti) {
-            let stem = || {
-                self.stems.iter().any(|s| {
-                    w.strip_prefix(s.as_str()).is_some_and(|rest| {
-                        rest.bytes().all(|b| b.is_ascii_lowercase() || b == b'\'')
-                    })
-                })
-            };
-            if self.exact.contains(*w) || stem() {
-                out.push(1);
-            }
+        if sk.hits.get(self.id, ti) {
+            out.push(1);
+        }
+    }
+
+    /// Does any alternative match at `ti`?
+    fn any(&self, sk: &Skeleton, ti: usize) -> bool {
+        sk.hits.get(self.id, ti)
+            || self.lead.is_some_and(|l| {
+                sk.hits.get(l, ti) && self.runs.iter().any(|run| Words::run_at(run, sk, ti))
+            })
+    }
+
+    /// Could an alternative match at `from` or later? (A one-word alternative does, or
+    /// the first word of a longer one: a quick test, exact for one-word alternatives.)
+    fn may_from(&self, sk: &Skeleton, from: usize) -> bool {
+        sk.hits.any_from(self.id, from) || self.lead.is_some_and(|l| sk.hits.any_from(l, from))
+    }
+}
+
+/// A few token positions on the stack (matching allocates nothing); pushes past `N`
+/// are dropped, which only loses alternatives no rule has.
+#[derive(Debug)]
+struct Positions<const N: usize> {
+    buf: [usize; N],
+    len: usize,
+}
+
+impl<const N: usize> Default for Positions<N> {
+    fn default() -> Self {
+        Positions {
+            buf: [0; N],
+            len: 0,
         }
     }
 }
+
+impl<const N: usize> Positions<N> {
+    fn push(&mut self, n: usize) {
+        if self.len < N {
+            self.buf[self.len] = n;
+            self.len += 1;
+        }
+    }
+
+    fn as_slice(&self) -> &[usize] {
+        &self.buf[..self.len]
+    }
+}
+
+/// Lengths of the alternatives that match at one position.
+type Lengths = Positions<8>;
+
+/// Ends of the entity lists that start at one token, in a greedy regex's order of
+/// preference: `E`, `E and E`, `E - E`, `E / E`, `E & E`, `E , E , and E` (a comma list
+/// must close with "and": "in Korea , Trump said" is no list).
+type Ends = Positions<16>;
 
 /// One element of a compiled pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,8 +279,12 @@ enum Elem {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pattern {
     elems: Vec<Elem>,
-    /// The words element that must match somewhere for the pattern to match at all.
-    anchor: Option<usize>,
+    /// The words elements that must each match somewhere for the pattern to match at
+    /// all, the trigger's first: a cheap test that skips most rules on most sentences.
+    required: Vec<usize>,
+    /// The first element that consumes a token, when it is not optional: a match can
+    /// only start where it matches.
+    first: Option<usize>,
 }
 
 /// Where a pattern matched: token ranges of the whole match, each slot and the trigger.
@@ -162,17 +309,22 @@ impl Match {
 /// Captures while matching, and the (element, token) pairs known to fail: whether the
 /// rest of a pattern matches from a position does not depend on how it was reached, so
 /// each pair is tried once and backtracking stays linear.
-#[derive(Debug, Clone, Default)]
-struct State {
+struct State<'a> {
     slots: [Option<(usize, usize)>; SLOTS],
     open: Option<usize>,
     close: Option<usize>,
-    failed: Vec<bool>,
+    /// `failed[key] == stamp`: the pair `key` failed in this search.
+    failed: &'a mut [u32],
+    stamp: u32,
     width: usize,
 }
 
-/// What compiling a pattern gives: the matcher and its trigger words (for the prefilter).
-pub type Compiled = (Pattern, Vec<String>);
+/// Memory a matcher reuses between searches, so a search allocates nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Scratch {
+    failed: Vec<u32>,
+    stamp: u32,
+}
 
 impl Pattern {
     /// Compiles a pattern; `directed` says whether `{AB}` is allowed.
@@ -180,10 +332,10 @@ impl Pattern {
         pattern: &str,
         macros: &HashMap<String, String>,
         directed: bool,
-    ) -> Result<Compiled, String> {
+    ) -> Result<Pattern, String> {
         let mut elems = Vec::new();
-        let mut words: Vec<String> = Vec::new();
-        let mut first_literal: Vec<String> = Vec::new();
+        // a pattern needs a word in its trigger (or, without <...>, anywhere)
+        let (mut trigger_words, mut any_words) = (false, false);
         let (mut in_trigger, mut had_trigger) = (false, false);
         let mut seen = [false; SLOTS];
         for raw in pattern.split_whitespace() {
@@ -247,17 +399,8 @@ impl Pattern {
                 }
                 (None, t) => {
                     let alts = alternatives(t, macros)?;
-                    let names = alts.iter().map(|a| {
-                        a.iter()
-                            .map(|l| l.word.as_str())
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    });
-                    if in_trigger {
-                        words.extend(names);
-                    } else if first_literal.is_empty() {
-                        first_literal = names.collect();
-                    }
+                    trigger_words |= in_trigger;
+                    any_words = true;
                     Elem::Words(Words::new(alts), optional)
                 }
             };
@@ -273,10 +416,7 @@ impl Pattern {
         if in_trigger {
             return Err("'<' without '>'".into());
         }
-        if !had_trigger {
-            words = first_literal;
-        }
-        if words.is_empty() {
+        if !(trigger_words || (!had_trigger && any_words)) {
             return Err("pattern has no trigger word".into());
         }
         let (a, b, ab) = (
@@ -293,51 +433,102 @@ impl Pattern {
         ) {
             return Err("a pattern needs {A} and {B}, or {AB} (undirected relations only)".into());
         }
-        // the first non-optional words inside the trigger (else anywhere) must occur
-        let required = |e: &Elem| matches!(e, Elem::Words(_, false));
-        let open = elems.iter().position(|e| *e == Elem::Open);
-        let anchor = open
-            .and_then(|o| elems.iter().skip(o).position(required).map(|i| i + o))
-            .or_else(|| elems.iter().position(required));
-        Ok((Pattern { elems, anchor }, words))
+        // every non-optional words element must occur; the trigger's are tested first
+        let open = elems.iter().position(|e| *e == Elem::Open).unwrap_or(0);
+        let mut required: Vec<usize> = (0..elems.len())
+            .filter(|&i| matches!(elems[i], Elem::Words(_, false)))
+            .collect();
+        required.sort_by_key(|&i| i < open);
+        let first = elems
+            .iter()
+            .position(|e| !matches!(e, Elem::Open | Elem::Close))
+            .filter(|&i| matches!(elems[i], Elem::Words(_, false) | Elem::Slot(_, false)));
+        Ok(Pattern {
+            elems,
+            required,
+            first,
+        })
     }
 
-    /// The leftmost match starting at token `from` or later.
-    pub fn find_at(&self, toks: &[Token], from: usize) -> Option<Match> {
-        self.find_with(toks, from, &mut Vec::new())
+    /// The words of the pattern, for the lexicon.
+    pub fn words(&self) -> impl Iterator<Item = &str> {
+        self.elems
+            .iter()
+            .flat_map(|e| match e {
+                Elem::Words(w, _) => Some(w.lits().map(|l| l.word.as_str())),
+                _ => None,
+            })
+            .flatten()
+    }
+
+    /// Resolves the pattern's words to nodes of `lex` (which must hold them all).
+    pub fn link(&mut self, lex: &Lexicon) {
+        for e in &mut self.elems {
+            if let Elem::Words(w, _) = e {
+                w.link(lex);
+            }
+        }
+    }
+
+    /// Could every required words element match some token at `from` or later? A
+    /// quick test on [`Hits`]: false means the pattern cannot match.
+    pub fn possible(&self, sk: &Skeleton, from: usize) -> bool {
+        self.required.iter().all(|&e| match &self.elems[e] {
+            Elem::Words(words, _) => words.may_from(sk, from),
+            _ => true,
+        })
+    }
+
+    /// Can a match start at token `ti`?
+    fn can_start(&self, sk: &Skeleton, ti: usize) -> bool {
+        match self.first.map(|f| &self.elems[f]) {
+            Some(Elem::Slot(..)) => sk.toks[ti].is_ent(),
+            Some(Elem::Words(words, _)) => words.any(sk, ti),
+            _ => true,
+        }
+    }
+
+    /// The leftmost match starting at token `from` or later (tests and one-off use).
+    pub fn find_at(&self, sk: &Skeleton, from: usize) -> Option<Match> {
+        self.find_with(sk, from, &mut Scratch::default())
     }
 
     /// As [`Pattern::find_at`], reusing `scratch` between calls (no allocation per call).
-    pub fn find_with(&self, toks: &[Token], from: usize, scratch: &mut Vec<bool>) -> Option<Match> {
-        let width = toks.len() + 1;
-        let mut failed = std::mem::take(scratch);
-        failed.clear();
-        failed.resize((self.elems.len() + 1) * width, false);
+    pub fn find_with(&self, sk: &Skeleton, from: usize, scratch: &mut Scratch) -> Option<Match> {
+        let width = sk.toks.len() + 1;
+        let need = (self.elems.len() + 1) * width;
+        if scratch.failed.len() < need {
+            scratch.failed.resize(need, 0);
+        }
+        // a fresh stamp marks every earlier failure stale without clearing the table
+        scratch.stamp = scratch.stamp.wrapping_add(1);
+        if scratch.stamp == 0 {
+            scratch.failed.iter_mut().for_each(|f| *f = 0);
+            scratch.stamp = 1;
+        }
         let mut st = State {
-            failed,
+            slots: Default::default(),
+            open: None,
+            close: None,
+            failed: &mut scratch.failed[..need],
+            stamp: scratch.stamp,
             width,
-            ..State::default()
         };
-        let found = self.search(toks, from, &mut st);
-        *scratch = st.failed;
-        found
+        self.search(sk, from, &mut st)
     }
 
-    fn search(&self, toks: &[Token], from: usize, st: &mut State) -> Option<Match> {
-        if let Some(Elem::Words(words, _)) = self.anchor.map(|a| &self.elems[a]) {
-            let mut lengths = Vec::new();
-            if !(from..toks.len()).any(|i| {
-                words.lengths(toks, i, &mut lengths);
-                !lengths.is_empty()
-            }) {
-                return None;
-            }
+    fn search(&self, sk: &Skeleton, from: usize, st: &mut State) -> Option<Match> {
+        if !self.possible(sk, from) {
+            return None;
         }
-        for start in from..toks.len() {
+        for start in from..sk.toks.len() {
+            if !self.can_start(sk, start) {
+                continue;
+            }
             st.slots = Default::default();
             st.open = None;
             st.close = None;
-            if let Some(end) = self.at(0, toks, start, st) {
+            if let Some(end) = self.at(0, sk, start, st) {
                 let trigger = match (st.open, st.close) {
                     (Some(o), Some(c)) => (o, c),
                     _ => (start, end),
@@ -354,34 +545,35 @@ impl Pattern {
     }
 
     /// Matches elements `ei..` at token `ti`; returns where the match ends.
-    fn at(&self, ei: usize, toks: &[Token], ti: usize, st: &mut State) -> Option<usize> {
+    fn at(&self, ei: usize, sk: &Skeleton, ti: usize, st: &mut State) -> Option<usize> {
         let key = ei * st.width + ti.min(st.width - 1);
-        if st.failed[key] {
+        if st.failed[key] == st.stamp {
             return None;
         }
-        let found = self.step(ei, toks, ti, st);
+        let found = self.step(ei, sk, ti, st);
         if found.is_none() {
-            st.failed[key] = true;
+            st.failed[key] = st.stamp;
         }
         found
     }
 
     /// One element, then the rest (through [`Pattern::at`], which remembers failures).
-    fn step(&self, ei: usize, toks: &[Token], ti: usize, st: &mut State) -> Option<usize> {
+    fn step(&self, ei: usize, sk: &Skeleton, ti: usize, st: &mut State) -> Option<usize> {
         let Some(elem) = self.elems.get(ei) else {
             return Some(ti);
         };
+        let toks = sk.toks;
         match elem {
             Elem::Open => {
                 let old = st.open.replace(ti);
-                self.at(ei + 1, toks, ti, st).or_else(|| {
+                self.at(ei + 1, sk, ti, st).or_else(|| {
                     st.open = old;
                     None
                 })
             }
             Elem::Close => {
                 let old = st.close.replace(ti);
-                self.at(ei + 1, toks, ti, st).or_else(|| {
+                self.at(ei + 1, sk, ti, st).or_else(|| {
                     st.close = old;
                     None
                 })
@@ -391,45 +583,44 @@ impl Pattern {
                 let old = st.slots[i];
                 let mut ends = Ends::default();
                 if is_ent(toks, ti) {
-                    extend_list(toks, ti + 1, &mut ends);
+                    extend_list(toks, ti + 1, &sk.lex.grammar, &mut ends);
                 }
                 for &end in ends.as_slice() {
                     st.slots[i] = Some((ti, end));
-                    if let Some(e) = self.at(ei + 1, toks, end, st) {
+                    if let Some(e) = self.at(ei + 1, sk, end, st) {
                         return Some(e);
                     }
                 }
                 st.slots[i] = old;
                 if *optional {
-                    return self.at(ei + 1, toks, ti, st);
+                    return self.at(ei + 1, sk, ti, st);
                 }
                 None
             }
             Elem::Words(words, optional) => {
-                let mut lengths = Vec::new();
-                words.lengths(toks, ti, &mut lengths);
-                for n in lengths {
-                    if let Some(e) = self.at(ei + 1, toks, ti + n, st) {
+                let mut lengths = Lengths::default();
+                words.lengths(sk, ti, &mut lengths);
+                for &n in lengths.as_slice() {
+                    if let Some(e) = self.at(ei + 1, sk, ti + n, st) {
                         return Some(e);
                     }
                 }
                 if *optional {
-                    return self.at(ei + 1, toks, ti, st);
+                    return self.at(ei + 1, sk, ti, st);
                 }
                 None
             }
             Elem::Gap { max, clause } => {
                 let mut n = 0;
                 loop {
-                    if let Some(e) = self.at(ei + 1, toks, ti + n, st) {
+                    if let Some(e) = self.at(ei + 1, sk, ti + n, st) {
                         return Some(e);
                     }
                     let t = toks.get(ti + n)?;
-                    let allowed = match (clause, t) {
-                        (false, Token::Ent) => false,
-                        (false, Token::Word(_)) => true,
-                        (true, Token::Ent) => true,
-                        (true, Token::Word(w)) => !w.contains([',', ';', ':']),
+                    let allowed = if *clause {
+                        !t.breaks_clause()
+                    } else {
+                        !t.is_ent()
                     };
                     n += 1;
                     if !allowed || n > *max {
@@ -439,59 +630,173 @@ impl Pattern {
             }
         }
     }
+
+    fn words_mut(&mut self) -> impl Iterator<Item = &mut Words> {
+        self.elems.iter_mut().filter_map(|e| match e {
+            Elem::Words(w, _) => Some(w),
+            _ => None,
+        })
+    }
 }
 
-/// Ends of the entity lists that start at one token, in a greedy regex's order of
-/// preference: `E`, `E and E`, `E - E`, `E / E`, `E & E`, `E , E , and E` (a comma list
-/// must close with "and": "in Korea , Trump said" is no list). Kept on the stack.
-#[derive(Debug, Default)]
-struct Ends {
-    buf: [usize; 16],
-    len: usize,
+/// A sentence as the matcher sees it: tokens, where each words element matches, and
+/// the lexicon the tokens point into.
+#[derive(Debug, Clone, Copy)]
+pub struct Skeleton<'a> {
+    /// The tokens.
+    pub toks: &'a [Token],
+    /// Made by [`WordIndex::fill`] from `toks`.
+    pub hits: &'a Hits,
+    /// The rules' lexicon.
+    pub lex: &'a Lexicon,
 }
 
-impl Ends {
-    fn push(&mut self, end: usize) {
-        if self.len < self.buf.len() {
-            self.buf[self.len] = end;
-            self.len += 1;
+/// For one sentence, the tokens at which each words element of the rules matches (one
+/// bit per element and token): one pass over the tokens replaces a word test at every
+/// step of every rule.
+#[derive(Debug, Clone, Default)]
+pub struct Hits {
+    width: usize,
+    bits: Vec<u64>,
+}
+
+impl Hits {
+    #[inline]
+    fn get(&self, id: u32, ti: usize) -> bool {
+        let w = ti / 64;
+        w < self.width && self.bits[id as usize * self.width + w] & (1 << (ti % 64)) != 0
+    }
+
+    fn any_from(&self, id: u32, from: usize) -> bool {
+        let row = &self.bits[id as usize * self.width..(id as usize + 1) * self.width];
+        let w = from / 64;
+        match row.get(w) {
+            Some(first) => first >> (from % 64) != 0 || row[w + 1..].iter().any(|b| *b != 0),
+            None => false,
         }
     }
+}
 
-    fn as_slice(&self) -> &[usize] {
-        &self.buf[..self.len]
+/// Which words elements each lexicon node matches, for [`WordIndex::fill`].
+#[derive(Debug, Clone, Default)]
+pub struct WordIndex {
+    /// `exact_ids[exact_at[n]..exact_at[n + 1]]`: elements a whole word at node `n` matches
+    /// exactly.
+    exact_at: Vec<u32>,
+    exact_ids: Vec<u32>,
+    /// Likewise for elements with a stem on the path to `n`.
+    stem_at: Vec<u32>,
+    stem_ids: Vec<u32>,
+    /// Each element's stems, to check words with a non-letter before their tail.
+    stems: Vec<NodeSet>,
+}
+
+impl WordIndex {
+    /// Numbers the words elements of `patterns` and indexes them by lexicon node.
+    pub fn build<'a>(
+        patterns: impl IntoIterator<Item = &'a mut Pattern>,
+        lex: &Lexicon,
+    ) -> WordIndex {
+        let mut elems: Vec<(NodeSet, NodeSet)> = Vec::new();
+        let mut stems = Vec::new();
+        for p in patterns {
+            for w in p.words_mut() {
+                w.id = elems.len() as u32;
+                elems.push((w.exact.clone(), w.below.clone()));
+                stems.push(w.stems.clone());
+                if w.runs.is_empty() {
+                    continue;
+                }
+                // the first words of the multi-word alternatives, as one more element
+                let (mut exact, mut first_stems) = (NodeSet::default(), NodeSet::default());
+                for l in w.runs.iter().filter_map(|r| r.first()) {
+                    match l.stem {
+                        true => first_stems.insert(l.node),
+                        false => exact.insert(l.node),
+                    }
+                }
+                w.lead = Some(elems.len() as u32);
+                elems.push((exact, lex.below(&first_stems)));
+                stems.push(first_stems);
+            }
+        }
+        let mut ix = WordIndex {
+            stems,
+            ..WordIndex::default()
+        };
+        for n in 0..lex.len() as Node {
+            ix.exact_at.push(ix.exact_ids.len() as u32);
+            ix.stem_at.push(ix.stem_ids.len() as u32);
+            for (id, (exact, below)) in elems.iter().enumerate() {
+                if exact.contains(n) {
+                    ix.exact_ids.push(id as u32);
+                }
+                if below.contains(n) {
+                    ix.stem_ids.push(id as u32);
+                }
+            }
+        }
+        ix.exact_at.push(ix.exact_ids.len() as u32);
+        ix.stem_at.push(ix.stem_ids.len() as u32);
+        ix
+    }
+
+    /// Marks where each element matches among `toks`.
+    pub fn fill(&self, toks: &[Token], lex: &Lexicon, hits: &mut Hits) {
+        let width = toks.len().div_ceil(64).max(1);
+        hits.width = width;
+        hits.bits.clear();
+        hits.bits.resize(self.stems.len() * width, 0);
+        for (ti, t) in toks.iter().enumerate() {
+            if t.is_ent() {
+                continue;
+            }
+            let n = t.node as usize;
+            let bit = 1 << (ti % 64);
+            let mut set = |id: u32| hits.bits[id as usize * width + ti / 64] |= bit;
+            if t.flags & WHOLE != 0 {
+                let range = self.exact_at[n] as usize..self.exact_at[n + 1] as usize;
+                self.exact_ids[range].iter().for_each(|&id| set(id));
+            }
+            let range = self.stem_at[n] as usize..self.stem_at[n + 1] as usize;
+            for &id in &self.stem_ids[range] {
+                if t.tail == 0 || lex.has_stem(&self.stems[id as usize], t.node, t.tail) {
+                    set(id);
+                }
+            }
+        }
     }
 }
 
-fn word_at(toks: &[Token], i: usize, words: &[&str]) -> bool {
-    matches!(toks.get(i), Some(Token::Word(w)) if words.contains(w))
+fn word_at(toks: &[Token], i: usize, words: &[Node]) -> bool {
+    toks.get(i).is_some_and(|t| words.iter().any(|&w| t.is(w)))
 }
 
 fn is_ent(toks: &[Token], i: usize) -> bool {
-    toks.get(i) == Some(&Token::Ent)
+    toks.get(i).is_some_and(Token::is_ent)
 }
 
 /// After a list member ending at `pos`: longer lists first, then stopping here.
-fn extend_list(toks: &[Token], pos: usize, out: &mut Ends) {
+fn extend_list(toks: &[Token], pos: usize, g: &Grammar, out: &mut Ends) {
     // ( , E)+ (,)? (and|&) E
     let mut p = pos;
-    while word_at(toks, p, &[","]) && is_ent(toks, p + 1) {
+    while word_at(toks, p, &[g.comma]) && is_ent(toks, p + 1) {
         p += 2;
     }
     // longest comma run first: after = p, p - 2, ..., pos + 2
     for after in (pos + 2..=p).rev().step_by(2) {
         for q in [after + 1, after]
             .iter()
-            .filter(|&&q| q == after || word_at(toks, after, &[","]))
+            .filter(|&&q| q == after || word_at(toks, after, &[g.comma]))
         {
-            if word_at(toks, *q, &["and", "&"]) && is_ent(toks, q + 1) {
-                extend_list(toks, q + 2, out);
+            if word_at(toks, *q, &[g.and, g.amp]) && is_ent(toks, q + 1) {
+                extend_list(toks, q + 2, g, out);
             }
         }
     }
     // (and|&|-|/) E
-    if word_at(toks, pos, &["and", "&", "-", "/"]) && is_ent(toks, pos + 1) {
-        extend_list(toks, pos + 2, out);
+    if word_at(toks, pos, &[g.and, g.amp, g.dash, g.slash]) && is_ent(toks, pos + 1) {
+        extend_list(toks, pos + 2, g, out);
     }
     out.push(pos);
 }
@@ -525,6 +830,7 @@ fn alternatives(token: &str, macros: &HashMap<String, String>) -> Result<Vec<Vec
                 lits.push(Lit {
                     word: w.to_string(),
                     stem,
+                    node: Lexicon::ROOT,
                 });
             }
             out.push(lits);
@@ -537,20 +843,40 @@ fn alternatives(token: &str, macros: &HashMap<String, String>) -> Result<Vec<Vec
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Skeleton text to tokens: `E` is an entity, anything else a word.
-    fn toks(s: &str) -> Vec<Token<'_>> {
+    pub(crate) fn toks(s: &str, lex: &Lexicon) -> Vec<Token> {
         s.split_whitespace()
-            .map(|w| if w == "E" { Token::Ent } else { Token::Word(w) })
+            .map(|w| match w {
+                "E" => Token::ENT,
+                w => Token::from_walk(lex.walk(w.as_bytes()), w.contains([',', ';', ':'])),
+            })
             .collect()
     }
 
-    fn compile(p: &str) -> Pattern {
+    fn compile(p: &str) -> (Pattern, Lexicon, WordIndex) {
         let mut macros = HashMap::default();
         macros.insert("@tariff".to_string(), "tariff*|duty|duties".to_string());
-        Pattern::compile(p, &macros, false).unwrap().0
+        let mut p = Pattern::compile(p, &macros, false).unwrap();
+        let lex = Lexicon::build(p.words());
+        p.link(&lex);
+        let ix = WordIndex::build([&mut p], &lex);
+        (p, lex, ix)
+    }
+
+    /// Finds the pattern in a skeleton written as text.
+    pub(crate) fn find(p: &Pattern, lex: &Lexicon, ix: &WordIndex, text: &str) -> Option<Match> {
+        let t = toks(text, lex);
+        let mut hits = Hits::default();
+        ix.fill(&t, lex, &mut hits);
+        let sk = Skeleton {
+            toks: &t,
+            hits: &hits,
+            lex,
+        };
+        p.find_at(&sk, 0)
     }
 
     type Span = (usize, usize);
@@ -628,9 +954,8 @@ mod tests {
             },
         ];
         for c in cases {
-            let p = compile(c.pattern);
-            let t = toks(c.text);
-            let got = p.find_at(&t, 0).map(|m| {
+            let (p, lex, ix) = compile(c.pattern);
+            let got = find(&p, &lex, &ix, c.text).map(|m| {
                 let a = m.slot(Slot::A).or(m.slot(Slot::AB)).unwrap_or((0, 0));
                 (a, m.slot(Slot::B).unwrap_or((0, 0)), m.trigger)
             });

@@ -1,19 +1,20 @@
 //! Relate: (&[`Doc`], &[`Mention`], &[`Rules`]) -> `Vec<Relation>`, typed claims with evidence.
 //!
-//! Per sentence, cheapest test first: a trigger word of some rule (Aho-Corasick), then at
-//! least two entities once anaphors are resolved, then the rule regexes over the
-//! sentence skeleton (`ENT<n>` tokens for entities, lowercase words, split punctuation).
+//! Per sentence: tokens (entities, and words named by their place in the rules'
+//! [`Lexicon`]), anaphors resolved, then, when at least two entities remain, one pass
+//! that marks where each rule word occurs ([`crate::pattern::Hits`]); a rule runs only
+//! if all its required words occur, so most rules cost a few bit tests per sentence.
 //! Slots expand coordination into one relation per pair; modality cues near the trigger
 //! mark `planned` or `negated`. Anaphors resolve conservatively: "the two countries",
 //! "they" and "both sides" to the pair last named together, "he"/"she" to the last
 //! person, a sentence-initial "It" to the previous sentence's subject.
 
 use crate::gazetteer::{Entities, Gazetteer, Kind};
+use crate::lexicon::Lexicon;
 use crate::normalise::Doc;
-use crate::pattern::{Slot, Token};
+use crate::pattern::{Hits, Scratch, Skeleton, Slot, Token};
 use crate::rules::{Anaphor, Modality, Rules};
 use crate::tag::{Mention, Tagged};
-use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::ops::Range;
 
@@ -36,15 +37,33 @@ pub struct Relation {
     pub trigger: String,
 }
 
-/// A token of a sentence skeleton; it borrows the text unless lowercasing changed it.
+/// A token of a sentence: its skeleton token, its entity and where it stands.
 #[derive(Debug, Clone)]
-struct Tok<'a> {
-    /// Lowercased word or punctuation; empty for an entity.
-    word: Cow<'a, str>,
+struct Tok {
+    /// The word (by lexicon node) or the entity marker.
+    token: Token,
     /// The entity, for entity tokens.
     ent: Option<u32>,
     /// Span in `Doc::text`.
     span: Range<usize>,
+    /// The word a resolved anaphor put here ("and", "'s", "|"); else the text at `span`.
+    synthetic: Option<&'static str>,
+}
+
+impl AsRef<Token> for Tok {
+    fn as_ref(&self) -> &Token {
+        &self.token
+    }
+}
+
+impl Tok {
+    /// The word as it stands (not lowercased), or the anaphor's stand-in word.
+    fn text<'a>(&self, text: &'a str) -> &'a str {
+        match self.synthetic {
+            Some(w) => w,
+            None => &text[self.span.clone()],
+        }
+    }
 }
 
 /// "they" and "both sides" reach back at most this many sentences.
@@ -79,7 +98,7 @@ pub fn relate(doc: &Doc, tagged: &Tagged, gaz: &Gazetteer, rules: &Rules) -> Vec
     let mentions = &tagged.mentions[..];
     let mut out = Vec::new();
     let mut ctx = Context::default();
-    let mut wanted_buf = vec![false; rules.rules.len()];
+    let mut bufs = Bufs::default();
     let mut m = 0;
     for (si, span) in doc.sentences.iter().enumerate() {
         let first = m;
@@ -87,14 +106,29 @@ pub fn relate(doc: &Doc, tagged: &Tagged, gaz: &Gazetteer, rules: &Rules) -> Vec
             m += 1;
         }
         let ms = &mentions[first..m];
-        let text = &doc.text[span.clone()];
         ctx.sentence = si;
-        let wanted = wanted_rules(text, rules, &mut wanted_buf);
-        if wanted || rules.pair_words.is_match(text) {
-            let toks = tokens(&doc.text, span.clone(), ms, gaz);
-            let toks = drop_appositions(resolve(toks, &mut ctx, gaz, rules), rules);
-            if wanted && toks.iter().filter(|t| t.ent.is_some()).count() >= 2 {
-                extract(&doc.text, si, &toks, gaz, rules, &wanted_buf, &mut out);
+        {
+            let (a, b) = (&mut bufs.a, &mut bufs.b);
+            tokens(&doc.text, span.clone(), ms, gaz, &rules.lexicon, a);
+            resolve(a, &mut ctx, gaz, rules, b);
+            drop_appositions(b, rules, a);
+            if a.iter().filter(|t| t.ent.is_some()).count() >= 2 {
+                let (toks, skel, hits) = (&bufs.a, &mut bufs.skel, &mut bufs.hits);
+                skel.clear();
+                skel.extend(toks.iter().map(|t| t.token));
+                rules.index.fill(skel, &rules.lexicon, hits);
+                let sentence = Sentence {
+                    text: &doc.text,
+                    si,
+                    toks,
+                    sk: Skeleton {
+                        toks: skel,
+                        hits,
+                        lex: &rules.lexicon,
+                    },
+                };
+                let scratch = &mut bufs.scratch;
+                extract(&sentence, gaz, rules, scratch, &mut out);
             }
         }
         update(&mut ctx, &doc.text, span.start, ms, gaz);
@@ -102,31 +136,48 @@ pub fn relate(doc: &Doc, tagged: &Tagged, gaz: &Gazetteer, rules: &Rules) -> Vec
     out
 }
 
-/// Marks the rules whose trigger words occur in the sentence; false when none does.
-fn wanted_rules(text: &str, rules: &Rules, wanted: &mut [bool]) -> bool {
-    wanted.iter_mut().for_each(|w| *w = false);
-    let mut any = false;
-    for m in rules.triggers.find_overlapping_iter(text) {
-        for &r in &rules.trigger_rules[m.pattern().as_usize()] {
-            wanted[r] = true;
-            any |= !rules.rules[r].block;
-        }
-    }
-    any
+/// Buffers reused from sentence to sentence.
+#[derive(Default)]
+struct Bufs {
+    a: Vec<Tok>,
+    b: Vec<Tok>,
+    skel: Vec<Token>,
+    hits: Hits,
+    scratch: Scratch,
+}
+
+/// A sentence ready for the rules.
+struct Sentence<'a> {
+    /// The document's text (token spans point into it).
+    text: &'a str,
+    /// Index of the sentence.
+    si: usize,
+    toks: &'a [Tok],
+    sk: Skeleton<'a>,
 }
 
 /// Splits a sentence into skeleton tokens; mentions become entity tokens.
-fn tokens<'a>(text: &'a str, span: Range<usize>, ms: &[Mention], gaz: &Entities) -> Vec<Tok<'a>> {
-    let mut out: Vec<Tok<'a>> = Vec::new();
-    let mut i = span.start;
-    let mut mi = 0;
-    let push = |out: &mut Vec<Tok<'a>>, word: Cow<'a, str>, span: Range<usize>| {
+fn tokens(
+    text: &str,
+    span: Range<usize>,
+    ms: &[Mention],
+    gaz: &Entities,
+    lex: &Lexicon,
+    out: &mut Vec<Tok>,
+) {
+    let g = &lex.grammar;
+    let bytes = text.as_bytes();
+    out.clear();
+    let push = |out: &mut Vec<Tok>, span: Range<usize>, clause_break: bool| {
         out.push(Tok {
-            word,
+            token: Token::from_walk(lex.walk(&bytes[span.clone()]), clause_break),
             ent: None,
             span,
+            synthetic: None,
         })
     };
+    let mut i = span.start;
+    let mut mi = 0;
     while i < span.end {
         while mi < ms.len() && ms[mi].start < i {
             mi += 1;
@@ -134,85 +185,95 @@ fn tokens<'a>(text: &'a str, span: Range<usize>, ms: &[Mention], gaz: &Entities)
         if mi < ms.len() && ms[mi].start == i {
             // "met President Trump": a title before a person belongs to the name
             if is_kind(gaz, ms[mi].entity, Kind::Person) {
-                while out
-                    .last()
-                    .is_some_and(|t| t.ent.is_none() && gaz.gaz.is_title_word(&t.word))
-                {
+                while out.last().is_some_and(|t| {
+                    t.ent.is_none()
+                        && t.synthetic.is_none()
+                        && gaz.gaz.is_title_word(&text[t.span.clone()])
+                }) {
                     out.pop();
                 }
             }
-            if out.last().is_some_and(|t| t.word == "the") {
+            if out.last().is_some_and(|t| t.token.is(g.the)) {
                 out.pop();
             }
             out.push(Tok {
-                word: Cow::Borrowed(""),
+                token: Token::ENT,
                 ent: Some(ms[mi].entity),
                 span: ms[mi].start..ms[mi].end,
+                synthetic: None,
             });
             i = ms[mi].end;
             mi += 1;
             continue;
         }
-        let Some(c) = text[i..].chars().next() else {
-            break;
+        let (c, n) = match bytes[i] {
+            b if b < 0x80 => (b as char, 1),
+            _ => match text[i..span.end].chars().next() {
+                Some(c) => (c, c.len_utf8()),
+                None => break,
+            },
         };
-        let n = c.len_utf8();
-        let rest = &text[i..span.end];
         if c.is_whitespace() {
             i += n;
-        } else if rest.starts_with("'s")
-            && !rest[2..].chars().next().is_some_and(char::is_alphanumeric)
-        {
-            push(&mut out, Cow::Borrowed(&text[i..i + 2]), i..i + 2);
+        } else if c == '\'' && is_possessive(&text[i..span.end]) {
+            push(out, i..i + 2, false);
             i += 2;
         } else if matches!(
             c,
             ',' | ';' | ':' | '(' | ')' | '[' | ']' | '"' | '!' | '?' | '.' | '-'
         ) {
-            push(&mut out, Cow::Borrowed(&text[i..i + 1]), i..i + 1);
+            push(out, i..i + 1, matches!(c, ',' | ';' | ':'));
             i += 1;
         } else if !c.is_alphanumeric() && c != '$' && c != '%' {
             i += n; // quotes and symbols carry no meaning here
         } else {
             let next_mention = ms.get(mi).map_or(span.end, |m| m.start).min(span.end);
             let j = word_end(text, i, next_mention).max(i + n);
-            let word = &text[i..j];
-            let word = if word.chars().any(char::is_uppercase) {
-                Cow::Owned(word.to_lowercase())
-            } else {
-                Cow::Borrowed(word)
-            };
-            push(&mut out, word, i..j);
+            push(out, i..j, bytes[i..j].contains(&b','));
             i = j;
         }
     }
-    out
 }
 
 /// Is this an English possessive "'s" standing alone (not "'sake")?
 fn is_possessive(rest: &str) -> bool {
-    rest.starts_with("'s") && !rest[2..].chars().next().is_some_and(char::is_alphanumeric)
+    rest.starts_with("'s") && !alnum_at(rest, 2, rest.len())
+}
+
+/// Is the character at byte `at` (before `limit`) a letter or digit?
+fn alnum_at(text: &str, at: usize, limit: usize) -> bool {
+    match text.as_bytes().get(at) {
+        _ if at >= limit => false,
+        Some(&b) if b < 0x80 => b.is_ascii_alphanumeric(),
+        Some(_) => text[at..limit]
+            .chars()
+            .next()
+            .is_some_and(char::is_alphanumeric),
+        None => false,
+    }
 }
 
 /// End of the word starting at `i`: letters, digits, `$` and `%`, joined by `- . / &`,
 /// an apostrophe (but not a possessive "'s") or a comma between digits.
 fn word_end(text: &str, i: usize, limit: usize) -> usize {
+    let bytes = text.as_bytes();
     let mut j = i;
-    for (k, ch) in text[i..limit].char_indices() {
-        let at = i + k;
-        let after = at + ch.len_utf8();
-        let next_alnum = text[after..limit]
-            .chars()
-            .next()
-            .is_some_and(char::is_alphanumeric);
+    while j < limit {
+        let (ch, len) = match bytes[j] {
+            b if b < 0x80 => (b as char, 1),
+            _ => match text[j..limit].chars().next() {
+                Some(c) => (c, c.len_utf8()),
+                None => break,
+            },
+        };
         let ok = if ch.is_alphanumeric() || matches!(ch, '$' | '%') {
             true
-        } else if j == i || !next_alnum {
+        } else if j == i || !alnum_at(text, j + len, limit) {
             false
         } else {
             match ch {
-                '\'' => !is_possessive(&text[at..limit]),
-                ',' => text[..at].ends_with(|c: char| c.is_ascii_digit()),
+                '\'' => !is_possessive(&text[j..limit]),
+                ',' => j > 0 && bytes[j - 1].is_ascii_digit(),
                 '-' | '.' | '/' | '&' => true,
                 _ => false,
             }
@@ -220,35 +281,35 @@ fn word_end(text: &str, i: usize, limit: usize) -> usize {
         if !ok {
             break;
         }
-        j = after;
+        j += len;
     }
     j
 }
 
-/// Is this a word that opens an apposition (`pronouns.tsv`, kind `apposition`)?
-fn opens_apposition(rules: &Rules, word: &str) -> bool {
-    rules
-        .anaphors
-        .iter()
-        .any(|(p, a)| *a == Anaphor::Apposition && p.tokens.len() == 1 && p.tokens[0] == word)
-}
-
 /// Drops short appositions between commas right after an entity, so the entity stays
 /// next to its verb ("Chad Smith, a US trade official, visited Nigeria").
-fn drop_appositions<'a>(toks: Vec<Tok<'a>>, rules: &Rules) -> Vec<Tok<'a>> {
-    let mut out: Vec<Tok> = Vec::with_capacity(toks.len());
+fn drop_appositions(toks: &[Tok], rules: &Rules, out: &mut Vec<Tok>) {
+    let g = &rules.lexicon.grammar;
+    let opens = |t: &Tok| {
+        t.token
+            .word()
+            .is_some_and(|n| rules.apposition_openers.contains(n))
+    };
+    let ends = |t: &Tok| {
+        [g.comma, g.semicolon, g.colon, g.period]
+            .iter()
+            .any(|&n| t.token.is(n))
+    };
+    out.clear();
     let mut i = 0;
     while i < toks.len() {
-        let opens = i >= 1
+        let opening = i >= 1
             && toks[i - 1].ent.is_some()
-            && toks[i].word == ","
-            && toks
-                .get(i + 1)
-                .is_some_and(|t| opens_apposition(rules, &t.word));
-        if opens {
-            let close = (i + 2..toks.len().min(i + 12))
-                .find(|&k| matches!(toks[k].word.as_ref(), "," | ";" | ":" | "."));
-            if let Some(k) = close.filter(|&k| toks[k].word == ",") {
+            && toks[i].token.is(g.comma)
+            && toks.get(i + 1).is_some_and(opens);
+        if opening {
+            let close = (i + 2..toks.len().min(i + 12)).find(|&k| ends(&toks[k]));
+            if let Some(k) = close.filter(|&k| toks[k].token.is(g.comma)) {
                 i = k + 1;
                 continue;
             }
@@ -256,27 +317,34 @@ fn drop_appositions<'a>(toks: Vec<Tok<'a>>, rules: &Rules) -> Vec<Tok<'a>> {
         out.push(toks[i].clone());
         i += 1;
     }
-    out
 }
 
 /// Replaces anaphors by the entities they refer to; a resolved pair becomes the last pair.
-fn resolve<'a>(
-    toks: Vec<Tok<'a>>,
-    ctx: &mut Context,
-    gaz: &Entities,
-    rules: &Rules,
-) -> Vec<Tok<'a>> {
+fn resolve(toks: &[Tok], ctx: &mut Context, gaz: &Entities, rules: &Rules, out: &mut Vec<Tok>) {
+    out.clear();
     if rules.anaphors.is_empty() {
-        return toks;
+        out.extend_from_slice(toks);
+        return;
     }
-    let words: Vec<&str> = toks.iter().map(|t| t.word.as_ref()).collect();
-    let mut out: Vec<Tok> = Vec::with_capacity(toks.len());
+    let lex = &rules.lexicon;
+    let g = &lex.grammar;
+    let synthetic = |word: &'static str, span: &Range<usize>| Tok {
+        token: Token::from_walk(lex.walk(word.as_bytes()), false),
+        ent: None,
+        span: span.clone(),
+        synthetic: Some(word),
+    };
     let mut i = 0;
     while i < toks.len() {
-        let hit = rules
-            .anaphors
-            .iter()
-            .find(|(p, a)| *a != Anaphor::Apposition && p.matches_at(&words, i));
+        let starts = toks[i].token.is_ent() || rules.anaphor_starts.contains(toks[i].token.node());
+        let hit = starts
+            .then(|| {
+                rules
+                    .anaphors
+                    .iter()
+                    .find(|(p, a)| *a != Anaphor::Apposition && p.matches_at(toks, i, |_, _| false))
+            })
+            .flatten();
         let Some((phrase, kind)) = hit else {
             out.push(toks[i].clone());
             i += 1;
@@ -293,7 +361,7 @@ fn resolve<'a>(
                 .map(|&(a, b, _)| vec![a, b])
                 .unwrap_or_default(),
             // two countries named just before, in this sentence, come first
-            Anaphor::Countries => last_two_countries(&out, gaz)
+            Anaphor::Countries => last_two_countries(out, gaz)
                 .or_else(|| recent.find_map(|&(a, b, _)| countries(gaz, a, b)))
                 .unwrap_or_default(),
             Anaphor::Leaders => recent
@@ -318,43 +386,31 @@ fn resolve<'a>(
         if ents.is_empty() {
             out.extend(toks[i..i + n].iter().cloned());
         } else {
-            if ents.len() > 1 && out.last().is_some_and(|t| t.word == "," || t.word == "and") {
+            if ents.len() > 1
+                && out
+                    .last()
+                    .is_some_and(|t| t.token.is(g.comma) || t.token.is(g.and))
+            {
                 // "..., and the two countries signed": the pair must not join a list before it
-                out.push(Tok {
-                    word: Cow::Borrowed("|"),
-                    ent: None,
-                    span: span.clone(),
-                });
+                out.push(synthetic("|", &span));
             }
             for (k, e) in ents.iter().enumerate() {
                 if k > 0 {
-                    out.push(Tok {
-                        word: Cow::Borrowed("and"),
-                        ent: None,
-                        span: span.clone(),
-                    });
+                    out.push(synthetic("and", &span));
                 }
                 out.push(Tok {
-                    word: Cow::Borrowed(""),
+                    token: Token::ENT,
                     ent: Some(*e),
                     span: span.clone(),
+                    synthetic: None,
                 });
             }
-            if phrase
-                .tokens
-                .last()
-                .is_some_and(|t| t == "its" || t == "their")
-            {
-                out.push(Tok {
-                    word: Cow::Borrowed("'s"),
-                    ent: None,
-                    span: span.clone(),
-                });
+            if phrase.ends_with(g.its) || phrase.ends_with(g.their) {
+                out.push(synthetic("'s", &span));
             }
         }
         i += n;
     }
-    out
 }
 
 fn is_kind(gaz: &Entities, e: u32, k: Kind) -> bool {
@@ -394,22 +450,14 @@ fn countries(gaz: &Entities, a: u32, b: u32) -> Option<Vec<u32>> {
 
 /// Runs every rule over the skeleton and records the relations found.
 fn extract(
-    text: &str,
-    si: usize,
-    toks: &[Tok],
+    sentence: &Sentence,
     gaz: &Entities,
     rules: &Rules,
-    wanted: &[bool],
+    scratch: &mut Scratch,
     out: &mut Vec<Relation>,
 ) {
-    let skel: Vec<Token> = toks
-        .iter()
-        .map(|t| match t.ent {
-            Some(_) => Token::Ent,
-            None => Token::Word(&t.word),
-        })
-        .collect();
-    let words: Vec<&str> = toks.iter().map(|t| t.word.as_ref()).collect();
+    let Sentence { text, si, toks, sk } = sentence;
+    let (text, si) = (*text, *si);
     // few relations per sentence: a small vector beats hashing
     let mut seen: Vec<(u32, u32, usize)> = out
         .iter()
@@ -417,25 +465,23 @@ fn extract(
         .map(|r| (r.source, r.target, r.relation))
         .collect();
     if rules.debug {
-        eprintln!("skeleton {si}: {}", show(toks, 0, toks.len()));
+        eprintln!("skeleton {si}: {}", show(text, toks, 0, toks.len()));
     }
-    let mut scratch = Vec::new();
     // block rules first, so they can claim pairs before the others see them
     let order = rules
         .rules
         .iter()
-        .enumerate()
-        .filter(|(_, r)| r.block)
-        .chain(rules.rules.iter().enumerate().filter(|(_, r)| !r.block));
-    for (_, rule) in order.filter(|(i, _)| wanted[*i]) {
+        .filter(|r| r.block)
+        .chain(rules.rules.iter().filter(|r| !r.block));
+    for rule in order.filter(|r| r.pattern.possible(sk, 0)) {
         let directed = rules.types[rule.relation].directed;
         let mut at = 0;
-        while let Some(m) = rule.pattern.find_with(&skel, at, &mut scratch) {
+        while let Some(m) = rule.pattern.find_with(sk, at, scratch) {
             if rules.debug {
                 eprintln!(
                     "  relations.tsv:{} matched '{}'",
                     rule.line,
-                    show(toks, m.start, m.end)
+                    show(text, toks, m.start, m.end)
                 );
             }
             at = m.end.max(m.start + 1);
@@ -444,7 +490,7 @@ fn extract(
                 [toks[t0].span.start..toks[t1.max(t0 + 1) - 1].span.end.max(toks[t0].span.start)]
                 .to_string();
             // from three words before the match to one word after the trigger ("signed no deal")
-            let modality = modality(&words, m.start.saturating_sub(3), t1 + 1, rules);
+            let modality = modality(text, toks, m.start.saturating_sub(3), t1 + 1, rules);
             let side = |slot: Slot, up: Slot| match m.slot(slot) {
                 Some(r) => ents_in(toks, r),
                 None => m
@@ -514,7 +560,7 @@ fn ents_in(toks: &[Tok], (from, to): (usize, usize)) -> Vec<u32> {
 }
 
 /// Tokens as text for `NEWSGRAPH_DEBUG` (entities as E0, E1, ... by position).
-fn show(toks: &[Tok], from: usize, to: usize) -> String {
+fn show(text: &str, toks: &[Tok], from: usize, to: usize) -> String {
     let mut s = String::new();
     for (i, t) in toks.iter().enumerate().take(to).skip(from) {
         if !s.is_empty() {
@@ -524,7 +570,7 @@ fn show(toks: &[Tok], from: usize, to: usize) -> String {
             Some(_) => {
                 let _ = write!(s, "E{i}");
             }
-            None => s.push_str(&t.word),
+            None => s.push_str(&t.text(text).to_lowercase()),
         }
     }
     s
@@ -541,17 +587,22 @@ fn acceptable(gaz: &Entities, s: u32, t: u32) -> bool {
 }
 
 /// The strongest cue in a token window: negated beats planned beats asserted.
-fn modality(words: &[&str], from: usize, to: usize, rules: &Rules) -> Modality {
+fn modality(text: &str, toks: &[Tok], from: usize, to: usize, rules: &Rules) -> Modality {
     let mut best = Modality::Asserted;
-    let suffixed = rules.cue_index.get("").map_or(&[][..], |v| v.as_slice());
-    for i in from..to.min(words.len()) {
-        let by_word = rules
-            .cue_index
-            .get(words[i])
+    let ends = |k: usize, suffix: &str| {
+        let w = toks[k].text(text).as_bytes();
+        w.len() > suffix.len()
+            && w[w.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    };
+    for i in from..to.min(toks.len()) {
+        let by_word = toks[i]
+            .token
+            .word()
+            .and_then(|n| rules.cue_index.get(&n))
             .map_or(&[][..], |v| v.as_slice());
-        for &c in by_word.iter().chain(suffixed) {
+        for &c in by_word.iter().chain(&rules.suffix_cues) {
             let (p, m) = &rules.cues[c];
-            if *m > best && p.matches_at(words, i) {
+            if *m > best && p.matches_at(toks, i, ends) {
                 best = *m;
             }
         }

@@ -7,12 +7,13 @@
 //! part), words with `*` stems and `|` alternatives, `?` for optional, `@name` macros,
 //! gaps `..` (up to 3 words, no entity), `...` (up to 8 words, no entity) and `~` (up to
 //! 12 tokens of any kind within a clause), and `<...>` around the trigger words.
-//! Patterns compile to one regex each; the trigger words feed a cheap prefilter.
+//! Patterns compile to token matchers ([`crate::pattern`]) over the words of one
+//! [`Lexicon`]; a rule is only tried on a sentence where each of its required words occurs.
 
 use crate::datafile::DataFile;
 use crate::error::{Error, Errors};
-use crate::pattern::Pattern;
-use aho_corasick::{AhoCorasick, MatchKind};
+use crate::lexicon::{Lexicon, Node, NodeSet};
+use crate::pattern::{Pattern, Token, WordIndex};
 use rustc_hash::FxHashMap as HashMap;
 
 /// A relation type ("imposes_tariff").
@@ -85,25 +86,77 @@ pub enum Anaphor {
 pub struct Phrase {
     /// The tokens of the phrase.
     pub tokens: Vec<String>,
+    /// The tokens as lexicon nodes (suffix tokens have none), once linked.
+    nodes: Vec<Option<Node>>,
 }
 
 impl Phrase {
     fn new(text: &str) -> Phrase {
+        let tokens: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
         Phrase {
-            tokens: text.split_whitespace().map(str::to_lowercase).collect(),
+            nodes: vec![None; tokens.len()],
+            tokens,
         }
     }
 
-    /// Does the phrase match `words` at position `at`?
-    pub fn matches_at(&self, words: &[&str], at: usize) -> bool {
-        self.tokens.iter().enumerate().all(|(i, t)| {
-            words
-                .get(at + i)
-                .is_some_and(|w| match t.strip_prefix('*') {
-                    Some(suffix) => w.ends_with(suffix) && w.len() > suffix.len(),
-                    None => w == t,
+    /// The words to put in the lexicon (suffix tokens are matched on text).
+    fn words(&self) -> impl Iterator<Item = &str> {
+        self.tokens
+            .iter()
+            .filter(|t| !t.starts_with('*'))
+            .map(String::as_str)
+    }
+
+    fn link(&mut self, lex: &Lexicon) {
+        for (n, t) in self.nodes.iter_mut().zip(&self.tokens) {
+            *n = if t.starts_with('*') {
+                None
+            } else {
+                lex.find(t)
+            };
+        }
+    }
+
+    /// The first token's node, unless it is a suffix.
+    pub fn first(&self) -> Option<Node> {
+        self.nodes.first().copied().flatten()
+    }
+
+    /// Is the phrase a single word?
+    pub fn is_word(&self) -> bool {
+        self.tokens.len() == 1
+    }
+
+    /// Is the last word this one?
+    pub fn ends_with(&self, n: Node) -> bool {
+        self.nodes.last() == Some(&Some(n))
+    }
+
+    /// Does the phrase match the tokens at `at`? `ends(i, suffix)` says whether token
+    /// `i`, lowercased, ends with `suffix` and is longer than it.
+    pub fn matches_at<T: AsRef<Token>>(
+        &self,
+        toks: &[T],
+        at: usize,
+        ends: impl Fn(usize, &str) -> bool,
+    ) -> bool {
+        self.tokens.len() <= toks.len().saturating_sub(at)
+            && self
+                .tokens
+                .iter()
+                .zip(&self.nodes)
+                .enumerate()
+                .all(|(i, (t, n))| {
+                    let tok = toks[at + i].as_ref();
+                    match n {
+                        Some(n) => tok.is(*n),
+                        None => match t.strip_prefix('*') {
+                            Some(suffix) => !tok.is_ent() && ends(at + i, suffix),
+                            // a word missing from the lexicon matches nothing
+                            None => false,
+                        },
+                    }
                 })
-        })
     }
 }
 
@@ -116,18 +169,22 @@ pub struct Rules {
     pub rules: Vec<Rule>,
     /// Modality cues, longest first.
     pub cues: Vec<(Phrase, Modality)>,
-    /// Cue indices by their first word (cues whose first word is a `*suffix` are under "").
-    pub cue_index: HashMap<String, Vec<usize>>,
+    /// Cue indices by their first word's node.
+    pub cue_index: HashMap<Node, Vec<usize>>,
+    /// Cues whose first token is a `*suffix`.
+    pub suffix_cues: Vec<usize>,
     /// `NEWSGRAPH_DEBUG` was set: print skeletons and matching rule lines.
     pub debug: bool,
     /// Anaphors, longest first.
     pub anaphors: Vec<(Phrase, Anaphor)>,
-    /// Prefilter over the trigger words of all rules (overlapping matches).
-    pub triggers: AhoCorasick,
-    /// For each trigger pattern, the rules it can start.
-    pub trigger_rules: Vec<Vec<usize>>,
-    /// Prefilter for pair anaphors ("the two countries"), which update the context.
-    pub pair_words: AhoCorasick,
+    /// First words of anaphors other than appositions.
+    pub anaphor_starts: NodeSet,
+    /// One-word anaphors that open an apposition ("a", "its").
+    pub apposition_openers: NodeSet,
+    /// Every word of the rules, cues and anaphors.
+    pub lexicon: Lexicon,
+    /// The rules' words elements by lexicon node.
+    pub index: WordIndex,
 }
 
 impl Rules {
@@ -146,7 +203,6 @@ impl Rules {
         let mut types: Vec<RelationType> = Vec::new();
         let mut macros: HashMap<String, String> = HashMap::default();
         let mut rules = Vec::new();
-        let mut by_word: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
         for row in rel.rows() {
             let f = &row.fields;
             let want = match f[0] {
@@ -226,11 +282,8 @@ impl Rules {
                         continue;
                     }
                     match Pattern::compile(f[3], &macros, types[relation].directed) {
-                        Ok((pattern, words)) => {
+                        Ok(pattern) => {
                             let block = f[0] == "block";
-                            for w in words {
-                                by_word.entry(w).or_default().push(rules.len());
-                            }
                             rules.push(Rule {
                                 relation,
                                 cameo: f[2].to_string(),
@@ -244,12 +297,12 @@ impl Rules {
                 }
             }
         }
-        let cues = phrases(modal, &["cue", "modality"], &mut errors, |s| match s {
+        let mut cues = phrases(modal, &["cue", "modality"], &mut errors, |s| match s {
             "negated" => Some(Modality::Negated),
             "planned" => Some(Modality::Planned),
             _ => None,
         });
-        let anaphors = phrases(pron, &["phrase", "refers"], &mut errors, |s| match s {
+        let mut anaphors = phrases(pron, &["phrase", "refers"], &mut errors, |s| match s {
             "pair" => Some(Anaphor::Pair),
             "countries" => Some(Anaphor::Countries),
             "leaders" => Some(Anaphor::Leaders),
@@ -258,55 +311,65 @@ impl Rules {
             "apposition" => Some(Anaphor::Apposition),
             _ => None,
         });
-        let (trigger_words, trigger_rules): (Vec<String>, Vec<Vec<usize>>) =
-            by_word.into_iter().unzip();
-        let triggers = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .ascii_case_insensitive(true)
-            .build(&trigger_words)
-            .map_err(|e| rel.error(0, format!("trigger prefilter: {e}")));
-        let pair_phrases: Vec<String> = anaphors
-            .iter()
-            .filter(|(p, a)| {
-                p.tokens.len() > 1
-                    && !matches!(a, Anaphor::Person | Anaphor::Subject | Anaphor::Apposition)
-            })
-            .map(|(p, _)| p.tokens.join(" "))
-            .collect();
-        let pair_words = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(&pair_phrases)
-            .map_err(|e| pron.error(0, format!("anaphor prefilter: {e}")));
-        match (triggers, pair_words) {
-            (Ok(triggers), Ok(pair_words)) if errors.is_empty() => Ok(Rules {
-                cue_index: index_cues(&cues),
-                debug: std::env::var_os("NEWSGRAPH_DEBUG").is_some(),
-                trigger_rules,
-                types,
-                rules,
-                cues,
-                anaphors,
-                triggers,
-                pair_words,
-            }),
-            (Ok(_), Ok(_)) => Err(Errors(errors)),
-            (Err(e), _) | (_, Err(e)) => {
-                errors.push(e);
-                Err(Errors(errors))
+        let lexicon = Lexicon::build(
+            rules
+                .iter()
+                .flat_map(|r: &Rule| r.pattern.words())
+                .chain(cues.iter().flat_map(|(p, _)| p.words()))
+                .chain(anaphors.iter().flat_map(|(p, _)| p.words())),
+        );
+        for r in &mut rules {
+            r.pattern.link(&lexicon);
+        }
+        let index = WordIndex::build(
+            rules.iter_mut().map(|r: &mut Rule| &mut r.pattern),
+            &lexicon,
+        );
+        cues.iter_mut().for_each(|(p, _)| p.link(&lexicon));
+        anaphors.iter_mut().for_each(|(p, _)| p.link(&lexicon));
+        let mut anaphor_starts = NodeSet::with_capacity(lexicon.len());
+        let mut apposition_openers = NodeSet::with_capacity(lexicon.len());
+        for (p, a) in &anaphors {
+            match (a, p.first()) {
+                (Anaphor::Apposition, Some(n)) if p.is_word() => apposition_openers.insert(n),
+                (Anaphor::Apposition, _) => {}
+                (_, Some(n)) => anaphor_starts.insert(n),
+                // a suffix-first anaphor could start anywhere: the resolver tries it at every token
+                (_, None) => (0..lexicon.len() as Node).for_each(|n| anaphor_starts.insert(n)),
             }
         }
+        let (cue_index, suffix_cues) = index_cues(&cues);
+        if !errors.is_empty() {
+            return Err(Errors(errors));
+        }
+        Ok(Rules {
+            cue_index,
+            suffix_cues,
+            anaphor_starts,
+            apposition_openers,
+            lexicon,
+            index,
+            debug: std::env::var_os("NEWSGRAPH_DEBUG").is_some(),
+            types,
+            rules,
+            cues,
+            anaphors,
+        })
     }
 }
 
-/// Cue positions by first word, so a window is checked with one look-up per word.
-fn index_cues(cues: &[(Phrase, Modality)]) -> HashMap<String, Vec<usize>> {
-    let mut index: HashMap<String, Vec<usize>> = HashMap::default();
+/// Cue positions by first word, so a window is checked with one look-up per word;
+/// cues that open with a `*suffix` are listed apart.
+fn index_cues(cues: &[(Phrase, Modality)]) -> (HashMap<Node, Vec<usize>>, Vec<usize>) {
+    let mut index: HashMap<Node, Vec<usize>> = HashMap::default();
+    let mut suffixed = Vec::new();
     for (i, (p, _)) in cues.iter().enumerate() {
-        let first = p.tokens.first().map_or("", |t| t.as_str());
-        let key = if first.starts_with('*') { "" } else { first };
-        index.entry(key.to_string()).or_default().push(i);
+        match p.first() {
+            Some(n) => index.entry(n).or_default().push(i),
+            None => suffixed.push(i),
+        }
     }
-    index
+    (index, suffixed)
 }
 
 fn phrases<T: Copy>(
@@ -346,22 +409,16 @@ mod tests {
 
     #[test]
     fn compiles_slots_stems_and_triggers() {
-        use crate::pattern::{Slot, Token};
+        use crate::pattern::tests::find;
+        use crate::pattern::Slot;
         let r =
             build("relation\tvisits\tdirected\tvisits\nrule\tvisits\t042\t{A} .. <visit*> {B}\n")
                 .unwrap();
-        let toks = [
-            Token::Ent,
-            Token::Word("is"),
-            Token::Word("visiting"),
-            Token::Ent,
-        ];
-        let m = r.rules[0].pattern.find_at(&toks, 0).unwrap();
+        let m = find(&r.rules[0].pattern, &r.lexicon, &r.index, "E is visiting E").unwrap();
         assert_eq!(
             (m.slot(Slot::A), m.slot(Slot::B), m.trigger),
             (Some((0, 1)), Some((3, 4)), (2, 3))
         );
-        assert_eq!(r.triggers.patterns_len(), 1);
     }
 
     struct Bad {
@@ -419,11 +476,36 @@ mod tests {
     }
 
     #[test]
-    fn phrases_match_suffixes() {
-        let p = Phrase::new("*n't");
-        assert!(p.matches_at(&["did", "didn't"], 1));
-        assert!(!p.matches_at(&["n't"], 0));
-        let p = Phrase::new("plans to");
-        assert!(p.matches_at(&["it", "plans", "to"], 1));
+    fn phrases_match_words_and_suffixes() {
+        let lex = Lexicon::build(["plans", "to", "n't"]);
+        let words = ["it", "didn't", "n't", "Plans", "to", "planning"];
+        let toks: Vec<Token> = words
+            .iter()
+            .map(|w| Token::from_walk(lex.walk(w.as_bytes()), false))
+            .collect();
+        let ends = |i: usize, suffix: &str| {
+            let w = words[i].to_lowercase();
+            w.len() > suffix.len() && w.ends_with(suffix)
+        };
+        let phrase = |text: &str| {
+            let mut p = Phrase::new(text);
+            p.link(&lex);
+            p
+        };
+        let cases = [
+            ("*n't", 1, true),
+            ("*n't", 2, false), // a suffix needs a word before it
+            ("*n't", 0, false),
+            ("plans to", 3, true), // case is folded
+            ("plans to", 4, false),
+            ("plans", 5, false), // a word matches whole, not as a prefix
+        ];
+        for (text, at, want) in cases {
+            assert_eq!(
+                phrase(text).matches_at(&toks, at, ends),
+                want,
+                "{text} at {at}"
+            );
+        }
     }
 }

@@ -1,0 +1,327 @@
+//! Lexicon: every word the rules mention -> a byte trie that names a word by one integer.
+//!
+//! Relation rules, modality cues and anaphors compare words thousands of times per
+//! article. Hashing strings for each comparison was most of the cost of matching, so
+//! the words are interned once, when the rules load: each word (and each stem) is a
+//! node of a trie over lowercase bytes. Tokenising a sentence walks the trie as it
+//! finds each word's end, folding ASCII case on the way, and leaves on the token the
+//! deepest node reached. A word then matches an exact rule word when its walk consumed
+//! it whole and stopped on that word's node, and a stem when the stem's node lies on
+//! the path (see [`Lexicon::has_stem`]).
+
+/// Trie node id; [`Lexicon::ROOT`] is the empty prefix.
+pub type Node = u32;
+
+/// A set of trie nodes, one bit each.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NodeSet(Vec<u64>);
+
+impl NodeSet {
+    /// An empty set able to hold `n` nodes.
+    pub fn with_capacity(n: usize) -> NodeSet {
+        NodeSet(vec![0; n.div_ceil(64)])
+    }
+
+    /// Adds a node.
+    pub fn insert(&mut self, n: Node) {
+        let i = n as usize / 64;
+        if i >= self.0.len() {
+            self.0.resize(i + 1, 0);
+        }
+        self.0[i] |= 1 << (n % 64);
+    }
+
+    /// Is the node in the set?
+    #[inline]
+    pub fn contains(&self, n: Node) -> bool {
+        self.0
+            .get(n as usize / 64)
+            .is_some_and(|w| w & (1 << (n % 64)) != 0)
+    }
+
+    /// Is the set empty?
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(|w| *w == 0)
+    }
+}
+
+/// Node ids of the words the matcher and the anaphor rules treat as grammar.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Grammar {
+    /// `,`
+    pub comma: Node,
+    /// `;`
+    pub semicolon: Node,
+    /// `:`
+    pub colon: Node,
+    /// `.`
+    pub period: Node,
+    /// `and`
+    pub and: Node,
+    /// `&`
+    pub amp: Node,
+    /// `-`
+    pub dash: Node,
+    /// `/`
+    pub slash: Node,
+    /// `the`
+    pub the: Node,
+    /// `'s`
+    pub poss: Node,
+    /// `|`: a list break the resolver inserts
+    pub bar: Node,
+    /// `its`
+    pub its: Node,
+    /// `their`
+    pub their: Node,
+}
+
+/// The words [`Grammar`] names, in its field order.
+const GRAMMAR: [&str; 13] = [
+    ",", ";", ":", ".", "and", "&", "-", "/", "the", "'s", "|", "its", "their",
+];
+
+/// The trie of rule words.
+#[derive(Debug, Clone)]
+pub struct Lexicon {
+    /// Byte -> column of `next` (0: the byte occurs in no word); ASCII capitals share
+    /// the column of their lowercase letter.
+    class: [u8; 256],
+    classes: usize,
+    /// `next[node * classes + class]`: child node, or 0 (the root is nobody's child).
+    next: Vec<Node>,
+    parent: Vec<Node>,
+    depth: Vec<u32>,
+    /// Whether a word (not only a prefix of one) ends at the node.
+    word: Vec<bool>,
+    /// Grammar words.
+    pub grammar: Grammar,
+}
+
+impl Lexicon {
+    /// The empty prefix.
+    pub const ROOT: Node = 0;
+
+    /// Builds the trie of `words` (lowercase; grammar words are always added).
+    pub fn build<'a>(words: impl IntoIterator<Item = &'a str>) -> Lexicon {
+        let mut all: Vec<&str> = GRAMMAR.to_vec();
+        all.extend(words);
+        let mut class = [0u8; 256];
+        let mut classes = 1usize;
+        for w in &all {
+            for b in w.bytes() {
+                let b = b.to_ascii_lowercase();
+                // more than 255 distinct bytes cannot occur: u8 has 256 values, one is 0
+                if class[b as usize] == 0 && classes < 256 {
+                    class[b as usize] = classes as u8;
+                    classes += 1;
+                }
+            }
+        }
+        for b in b'A'..=b'Z' {
+            class[b as usize] = class[b.to_ascii_lowercase() as usize];
+        }
+        let mut lex = Lexicon {
+            class,
+            classes,
+            next: vec![0; classes],
+            parent: vec![0],
+            depth: vec![0],
+            word: vec![false],
+            grammar: Grammar::default(),
+        };
+        for w in &all {
+            lex.insert(w);
+        }
+        let g = |i: usize| lex.find(GRAMMAR[i]).unwrap_or(Lexicon::ROOT);
+        lex.grammar = Grammar {
+            comma: g(0),
+            semicolon: g(1),
+            colon: g(2),
+            period: g(3),
+            and: g(4),
+            amp: g(5),
+            dash: g(6),
+            slash: g(7),
+            the: g(8),
+            poss: g(9),
+            bar: g(10),
+            its: g(11),
+            their: g(12),
+        };
+        lex
+    }
+
+    fn insert(&mut self, w: &str) -> Node {
+        let mut n = Lexicon::ROOT;
+        for b in w.bytes() {
+            let c = self.class[b as usize] as usize;
+            let slot = n as usize * self.classes + c;
+            n = match self.next[slot] {
+                0 => {
+                    let child = self.parent.len() as Node;
+                    self.next[slot] = child;
+                    self.next.extend(std::iter::repeat_n(0, self.classes));
+                    self.parent.push(n);
+                    self.depth.push(self.depth[n as usize] + 1);
+                    self.word.push(false);
+                    child
+                }
+                child => child,
+            };
+        }
+        self.word[n as usize] = true;
+        n
+    }
+
+    /// Number of nodes (the bound for a [`NodeSet`]).
+    pub fn len(&self) -> usize {
+        self.parent.len()
+    }
+
+    /// Always false: the grammar words are always there.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// The node of a whole word of the lexicon (case folded), if it is one.
+    pub fn find(&self, w: &str) -> Option<Node> {
+        let mut n = Lexicon::ROOT;
+        for b in w.bytes() {
+            n = self.step(n, b)?;
+        }
+        self.word[n as usize].then_some(n)
+    }
+
+    /// One byte down the trie from `n`; `None` when no rule word continues this way.
+    #[inline]
+    pub fn step(&self, n: Node, b: u8) -> Option<Node> {
+        let c = self.class[b as usize] as usize;
+        if c == 0 {
+            return None;
+        }
+        match self.next[n as usize * self.classes + c] {
+            0 => None,
+            child => Some(child),
+        }
+    }
+
+    /// Depth of a node: the length in bytes of its prefix.
+    pub fn depth(&self, n: Node) -> u32 {
+        self.depth[n as usize]
+    }
+
+    /// Does some stem of `stems` end on the path to `node` at a depth of at least
+    /// `from` (the stem must cover every byte before the word's trailing letters)?
+    pub fn has_stem(&self, stems: &NodeSet, node: Node, from: u32) -> bool {
+        let mut n = node;
+        loop {
+            if self.depth[n as usize] < from.max(1) {
+                return false;
+            }
+            if stems.contains(n) {
+                return true;
+            }
+            n = self.parent[n as usize];
+        }
+    }
+
+    /// Is `stem` on the path to `node`, at a depth of at least `from`?
+    pub fn under(&self, stem: Node, node: Node, from: u32) -> bool {
+        let d = self.depth[stem as usize];
+        if d < from.max(1) || self.depth[node as usize] < d {
+            return false;
+        }
+        let mut n = node;
+        while self.depth[n as usize] > d {
+            n = self.parent[n as usize];
+        }
+        n == stem
+    }
+
+    /// The nodes that have some node of `stems` on their path (themselves included).
+    pub fn below(&self, stems: &NodeSet) -> NodeSet {
+        let mut out = NodeSet::with_capacity(self.len());
+        // parents are created before their children, so one pass in id order suffices
+        for n in 1..self.len() {
+            let p = self.parent[n];
+            if stems.contains(n as Node) || (p != Lexicon::ROOT && out.contains(p)) {
+                out.insert(n as Node);
+            }
+        }
+        out
+    }
+}
+
+/// What tokenising a word leaves for matching: its place in the trie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Walk {
+    /// Deepest node reached.
+    pub node: Node,
+    /// The whole word was consumed, so `node` names it exactly.
+    pub whole: bool,
+    /// Start of the word's trailing run of ASCII letters and apostrophes (a stem must
+    /// reach at least this far: "impos*" matches "imposed", not "re-imposed").
+    pub tail: u32,
+}
+
+impl Lexicon {
+    /// Walks a word down the trie.
+    pub fn walk(&self, word: &[u8]) -> Walk {
+        let mut n = Lexicon::ROOT;
+        let mut whole = true;
+        let mut tail = 0;
+        for (i, &b) in word.iter().enumerate() {
+            if !(b.is_ascii_alphabetic() || b == b'\'') {
+                tail = i as u32 + 1;
+            }
+            if whole {
+                match self.step(n, b) {
+                    Some(c) => n = c,
+                    None => whole = false,
+                }
+            }
+        }
+        Walk {
+            node: n,
+            whole,
+            tail,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_stems_and_case() {
+        let lex = Lexicon::build(["impos", "imposition", "met"]);
+        let stems = {
+            let mut s = NodeSet::with_capacity(lex.len());
+            s.insert(lex.find("impos").unwrap());
+            s
+        };
+        let below = lex.below(&stems);
+        let cases: [(&str, bool, bool); 7] = [
+            // word, exact "imposition", stem "impos*"
+            ("imposition", true, true),
+            ("Imposed", false, true),
+            ("impos", false, true),
+            ("impo", false, false),
+            ("re-imposed", false, false),
+            ("imposé", false, false),
+            ("IMPOSITION", true, true),
+        ];
+        let imposition = lex.find("imposition").unwrap();
+        for (w, exact, stem) in cases {
+            let walk = lex.walk(w.as_bytes());
+            assert_eq!(walk.whole && walk.node == imposition, exact, "{w}");
+            let got = below.contains(walk.node) && lex.has_stem(&stems, walk.node, walk.tail);
+            assert_eq!(got, stem, "{w}");
+        }
+        assert_eq!(lex.find("MET"), lex.find("met"));
+        assert!(lex.find("me").is_none());
+        assert_eq!(lex.find(","), Some(lex.grammar.comma));
+    }
+}
