@@ -130,7 +130,7 @@ struct Words {
     /// Number of the element among all rules' words elements (see [`WordIndex`]).
     id: u32,
     /// For elements with multi-word alternatives: the number under which [`Hits`]
-    /// records where the first word of one of them matches.
+    /// records where a one-word alternative or the first word of a longer one matches.
     lead: Option<u32>,
     /// Exact one-word alternatives.
     exact: NodeSet,
@@ -215,10 +215,10 @@ impl Words {
             })
     }
 
-    /// Could an alternative match at `from` or later? (A one-word alternative does, or
-    /// the first word of a longer one: a quick test, exact for one-word alternatives.)
-    fn may_from(&self, sk: &Skeleton, from: usize) -> bool {
-        sk.hits.any_from(self.id, from) || self.lead.is_some_and(|l| sk.hits.any_from(l, from))
+    /// The [`Hits`] row of the tokens where an alternative may start: a one-word
+    /// alternative matches there, or the first word of a longer one.
+    fn may_row(&self) -> u32 {
+        self.lead.unwrap_or(self.id)
     }
 }
 
@@ -279,9 +279,11 @@ enum Elem {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pattern {
     elems: Vec<Elem>,
-    /// The words elements that must each match somewhere for the pattern to match at
-    /// all, the trigger's first: a cheap test that skips most rules on most sentences.
-    required: Vec<usize>,
+    /// The elements that must match, in order, each at a later token than the one
+    /// before: their rows in [`Hits`] ([`ENT_ROW`] for an entity slot). Set by
+    /// [`WordIndex::build`]; checking it is a few bit scans, and skips most rules on most
+    /// sentences.
+    seq: Vec<u32>,
     /// The first element that consumes a token, when it is not optional: a match can
     /// only start where it matches.
     first: Option<usize>,
@@ -433,19 +435,13 @@ impl Pattern {
         ) {
             return Err("a pattern needs {A} and {B}, or {AB} (undirected relations only)".into());
         }
-        // every non-optional words element must occur; the trigger's are tested first
-        let open = elems.iter().position(|e| *e == Elem::Open).unwrap_or(0);
-        let mut required: Vec<usize> = (0..elems.len())
-            .filter(|&i| matches!(elems[i], Elem::Words(_, false)))
-            .collect();
-        required.sort_by_key(|&i| i < open);
         let first = elems
             .iter()
             .position(|e| !matches!(e, Elem::Open | Elem::Close))
             .filter(|&i| matches!(elems[i], Elem::Words(_, false) | Elem::Slot(_, false)));
         Ok(Pattern {
             elems,
-            required,
+            seq: Vec::new(),
             first,
         })
     }
@@ -470,13 +466,26 @@ impl Pattern {
         }
     }
 
-    /// Could every required words element match some token at `from` or later? A
-    /// quick test on [`Hits`]: false means the pattern cannot match.
+    /// Could the pattern match at `from` or later? A quick test on [`Hits`]: false
+    /// means it cannot.
     pub fn possible(&self, sk: &Skeleton, from: usize) -> bool {
-        self.required.iter().all(|&e| match &self.elems[e] {
-            Elem::Words(words, _) => words.may_from(sk, from),
-            _ => true,
-        })
+        self.last_start(sk, from).is_some()
+    }
+
+    /// The last token a match at `from` or later could start at, if the required
+    /// elements occur in order at all.
+    fn last_start(&self, sk: &Skeleton, from: usize) -> Option<usize> {
+        let row = |r: u32| if r == ENT_ROW { sk.hits.ent_row() } else { r };
+        let mut p = from;
+        for &r in &self.seq {
+            p = sk.hits.next_from(row(r), p)? + 1;
+        }
+        // the latest places that still leave room for the rest
+        let mut q = sk.toks.len();
+        for &r in self.seq.iter().rev() {
+            q = sk.hits.last_before(row(r), q)?;
+        }
+        Some(q.min(sk.toks.len().saturating_sub(1)))
     }
 
     /// Can a match start at token `ti`?
@@ -518,10 +527,8 @@ impl Pattern {
     }
 
     fn search(&self, sk: &Skeleton, from: usize, st: &mut State) -> Option<Match> {
-        if !self.possible(sk, from) {
-            return None;
-        }
-        for start in from..sk.toks.len() {
+        let last = self.last_start(sk, from)?;
+        for start in from..=last {
             if !self.can_start(sk, start) {
                 continue;
             }
@@ -639,6 +646,9 @@ impl Pattern {
     }
 }
 
+/// Stands in [`Pattern`]'s `seq` for the row of entity tokens, which comes last.
+const ENT_ROW: u32 = u32::MAX;
+
 /// A sentence as the matcher sees it: tokens, where each words element matches, and
 /// the lexicon the tokens point into.
 #[derive(Debug, Clone, Copy)]
@@ -667,12 +677,44 @@ impl Hits {
         w < self.width && self.bits[id as usize * self.width + w] & (1 << (ti % 64)) != 0
     }
 
-    fn any_from(&self, id: u32, from: usize) -> bool {
-        let row = &self.bits[id as usize * self.width..(id as usize + 1) * self.width];
-        let w = from / 64;
-        match row.get(w) {
-            Some(first) => first >> (from % 64) != 0 || row[w + 1..].iter().any(|b| *b != 0),
-            None => false,
+    fn row(&self, id: u32) -> &[u64] {
+        &self.bits[id as usize * self.width..(id as usize + 1) * self.width]
+    }
+
+    /// The row of entity tokens.
+    fn ent_row(&self) -> u32 {
+        (self.bits.len() / self.width.max(1)) as u32 - 1
+    }
+
+    /// The first token at `from` or later marked in row `id`.
+    fn next_from(&self, id: u32, from: usize) -> Option<usize> {
+        let row = self.row(id);
+        let mut w = from / 64;
+        let mut bits = row.get(w)? & (u64::MAX << (from % 64));
+        loop {
+            if bits != 0 {
+                return Some(w * 64 + bits.trailing_zeros() as usize);
+            }
+            w += 1;
+            bits = *row.get(w)?;
+        }
+    }
+
+    /// The last token before `to` marked in row `id`.
+    fn last_before(&self, id: u32, to: usize) -> Option<usize> {
+        let row = self.row(id);
+        if to == 0 {
+            return None;
+        }
+        let mut w = (to - 1) / 64;
+        let keep = (to - 1) % 64;
+        let mut bits = row.get(w)? & (u64::MAX >> (63 - keep));
+        loop {
+            if bits != 0 {
+                return Some(w * 64 + 63 - bits.leading_zeros() as usize);
+            }
+            w = w.checked_sub(1)?;
+            bits = row[w];
         }
     }
 }
@@ -697,9 +739,10 @@ impl WordIndex {
         patterns: impl IntoIterator<Item = &'a mut Pattern>,
         lex: &Lexicon,
     ) -> WordIndex {
+        let mut patterns: Vec<&mut Pattern> = patterns.into_iter().collect();
         let mut elems: Vec<(NodeSet, NodeSet)> = Vec::new();
         let mut stems = Vec::new();
-        for p in patterns {
+        for p in patterns.iter_mut() {
             for w in p.words_mut() {
                 w.id = elems.len() as u32;
                 elems.push((w.exact.clone(), w.below.clone()));
@@ -707,8 +750,8 @@ impl WordIndex {
                 if w.runs.is_empty() {
                     continue;
                 }
-                // the first words of the multi-word alternatives, as one more element
-                let (mut exact, mut first_stems) = (NodeSet::default(), NodeSet::default());
+                // one-word alternatives and the first words of the longer ones
+                let (mut exact, mut first_stems) = (w.exact.clone(), w.stems.clone());
                 for l in w.runs.iter().filter_map(|r| r.first()) {
                     match l.stem {
                         true => first_stems.insert(l.node),
@@ -719,6 +762,17 @@ impl WordIndex {
                 elems.push((exact, lex.below(&first_stems)));
                 stems.push(first_stems);
             }
+        }
+        for p in patterns.iter_mut() {
+            p.seq = p
+                .elems
+                .iter()
+                .filter_map(|e| match e {
+                    Elem::Slot(_, false) => Some(ENT_ROW),
+                    Elem::Words(w, false) => Some(w.may_row()),
+                    _ => None,
+                })
+                .collect();
         }
         let mut ix = WordIndex {
             stems,
@@ -746,9 +800,12 @@ impl WordIndex {
         let width = toks.len().div_ceil(64).max(1);
         hits.width = width;
         hits.bits.clear();
-        hits.bits.resize(self.stems.len() * width, 0);
+        // one row per element, and a last row for the entities
+        let ents = self.stems.len();
+        hits.bits.resize((ents + 1) * width, 0);
         for (ti, t) in toks.iter().enumerate() {
             if t.is_ent() {
+                hits.bits[ents * width + ti / 64] |= 1 << (ti % 64);
                 continue;
             }
             let n = t.node as usize;
@@ -960,6 +1017,45 @@ pub(crate) mod tests {
                 (a, m.slot(Slot::B).unwrap_or((0, 0)), m.trigger)
             });
             assert_eq!(got, c.want, "{} on {}", c.pattern, c.text);
+        }
+    }
+
+    #[test]
+    fn hits_scan_across_words() {
+        let mut bits = vec![0u64; 4];
+        for t in [3usize, 64, 100] {
+            bits[2 + t / 64] |= 1 << (t % 64);
+        }
+        let hits = Hits { width: 2, bits };
+        let next = [
+            (0, Some(3)),
+            (4, Some(64)),
+            (65, Some(100)),
+            (101, None),
+            (200, None),
+        ];
+        for (from, want) in next {
+            assert_eq!(hits.next_from(1, from), want, "next_from {from}");
+        }
+        let last = [
+            (128, Some(100)),
+            (100, Some(64)),
+            (64, Some(3)),
+            (3, None),
+            (0, None),
+        ];
+        for (to, want) in last {
+            assert_eq!(hits.last_before(1, to), want, "last_before {to}");
+        }
+    }
+
+    #[test]
+    fn long_sentences_match_past_64_tokens() {
+        let (p, lex, ix) = compile("{A} <met> {B}");
+        for filler in [0, 63, 64, 65, 130] {
+            let text = format!("{}E met E", "word ".repeat(filler));
+            let m = find(&p, &lex, &ix, &text).map(|m| m.trigger);
+            assert_eq!(m, Some((filler + 1, filler + 2)), "{filler} words before");
         }
     }
 }
