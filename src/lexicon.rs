@@ -13,7 +13,7 @@
 pub type Node = u32;
 
 /// A set of trie nodes, one bit each.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct NodeSet(Vec<u64>);
 
 impl NodeSet {

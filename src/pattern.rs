@@ -740,13 +740,20 @@ impl WordIndex {
         lex: &Lexicon,
     ) -> WordIndex {
         let mut patterns: Vec<&mut Pattern> = patterns.into_iter().collect();
+        // elements with the same words share a row ("on|against" occurs in many rules)
+        let mut rows: HashMap<(NodeSet, NodeSet), u32> = HashMap::default();
         let mut elems: Vec<(NodeSet, NodeSet)> = Vec::new();
-        let mut stems = Vec::new();
+        let mut row = |exact: NodeSet, stems: NodeSet| {
+            *rows
+                .entry((exact, stems))
+                .or_insert_with_key(|(exact, stems)| {
+                    elems.push((exact.clone(), stems.clone()));
+                    elems.len() as u32 - 1
+                })
+        };
         for p in patterns.iter_mut() {
             for w in p.words_mut() {
-                w.id = elems.len() as u32;
-                elems.push((w.exact.clone(), w.below.clone()));
-                stems.push(w.stems.clone());
+                w.id = row(w.exact.clone(), w.stems.clone());
                 if w.runs.is_empty() {
                     continue;
                 }
@@ -758,11 +765,13 @@ impl WordIndex {
                         false => exact.insert(l.node),
                     }
                 }
-                w.lead = Some(elems.len() as u32);
-                elems.push((exact, lex.below(&first_stems)));
-                stems.push(first_stems);
+                w.lead = Some(row(exact, first_stems));
             }
         }
+        let (elems, stems): (Vec<(NodeSet, NodeSet)>, Vec<NodeSet>) = elems
+            .into_iter()
+            .map(|(exact, stems)| ((exact, lex.below(&stems)), stems))
+            .unzip();
         for p in patterns.iter_mut() {
             p.seq = p
                 .elems
