@@ -10,9 +10,12 @@ use crate::gazetteer::{Gazetteer, Kind};
 use crate::normalise::{Doc, Normaliser};
 use crate::relate::relate;
 use crate::rules::Rules;
-use crate::store::{self, CacheReader, CacheRecord, Entry, Store};
+use crate::store::{self, Block, CacheRecord, Entry, Reuse, Store};
 use crate::tag::{tag, Tagged};
-use crate::write::{ArticleRows, Graph, MentionRow, RelationRow, Rendered, RowWriter};
+use crate::write::{
+    ArticleRows, Graph, MentionRef, RelationRef, Rendered, RowRenderer, RowWriter, MENTION_COLUMNS,
+    RELATION_COLUMNS,
+};
 use anyhow::{bail, Context as _, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
@@ -105,6 +108,37 @@ impl Engine {
         raw: &[u8],
         fallback_date: &str,
     ) -> (ArticleRows, Doc) {
+        let x = self.analyse(rules, article, raw, fallback_date);
+        let rows = ArticleRows {
+            date: x.date.clone(),
+            mentions: self.mention_refs(article, raw, &x).map(|m| m.to_row()).collect(),
+            relations: self.relation_refs(article, &x).map(|r| r.to_row()).collect(),
+            people: people(&x.tagged),
+        };
+        (rows, x.doc)
+    }
+
+    /// As [`Engine::extract_with`], rendering the rows straight to CSV bytes (no owned
+    /// rows are built): what a run does. Same bytes as `Rendered::new` of the rows.
+    pub fn render_with(
+        &self,
+        rules: &Rules,
+        renderer: &mut RowRenderer,
+        article: &str,
+        raw: &[u8],
+        fallback_date: &str,
+    ) -> csv::Result<(Rendered, Doc)> {
+        let x = self.analyse(rules, article, raw, fallback_date);
+        let rendered = renderer.render(
+            x.date.clone(),
+            people(&x.tagged),
+            self.mention_refs(article, raw, &x),
+            self.relation_refs(article, &x),
+        )?;
+        Ok((rendered, x.doc))
+    }
+
+    fn analyse(&self, rules: &Rules, article: &str, raw: &[u8], fallback_date: &str) -> Analysed {
         let t = Instant::now();
         let doc = self.normaliser.normalise(raw);
         let t = lap(&TIMES.normalise, t);
@@ -117,70 +151,81 @@ impl Engine {
             .clone()
             .or_else(|| date_prefix(article))
             .unwrap_or_else(|| fallback_date.to_string());
-        let rows = self.rows(article, raw, &doc, &tagged, &relations, date);
-        (rows, doc)
-    }
-
-    fn rows(
-        &self,
-        article: &str,
-        raw: &[u8],
-        doc: &Doc,
-        tagged: &Tagged,
-        relations: &[crate::relate::Relation],
-        date: String,
-    ) -> ArticleRows {
-        let g = crate::gazetteer::Entities {
-            gaz: &self.gazetteer,
-            extra: &tagged.extra,
-        };
-        let mrows = tagged
-            .mentions
-            .iter()
-            .map(|m| {
-                let span = doc.original(m.start..m.end);
-                let e = g.get(m.entity);
-                MentionRow {
-                    article: article.to_string(),
-                    sentence: m.sentence,
-                    start: span.start,
-                    end: span.end,
-                    text: String::from_utf8_lossy(&raw[span]).into_owned(),
-                    entity: e.id.clone(),
-                    kind: e.kind.as_str().to_string(),
-                }
-            })
-            .collect();
-        let rrows = relations
-            .iter()
-            .map(|r| {
-                let t = &self.rules.types[r.relation];
-                RelationRow {
-                    article: article.to_string(),
-                    sentence: r.sentence,
-                    source: g.get(r.source).id.clone(),
-                    relation: t.id.clone(),
-                    target: g.get(r.target).id.clone(),
-                    directed: t.directed,
-                    modality: r.modality.as_str().to_string(),
-                    cameo: r.cameo.clone(),
-                    trigger: r.trigger.clone(),
-                    evidence: doc.text[doc.sentences[r.sentence].clone()].to_string(),
-                }
-            })
-            .collect();
-        let people = tagged
-            .extra
-            .iter()
-            .map(|e| (e.id.clone(), e.label.clone()))
-            .collect();
-        ArticleRows {
+        Analysed {
+            doc,
+            tagged,
+            relations,
             date,
-            mentions: mrows,
-            relations: rrows,
-            people,
         }
     }
+
+    fn mention_refs<'a>(
+        &'a self,
+        article: &'a str,
+        raw: &'a [u8],
+        x: &'a Analysed,
+    ) -> impl Iterator<Item = MentionRef<'a>> + 'a {
+        let g = crate::gazetteer::Entities {
+            gaz: &self.gazetteer,
+            extra: &x.tagged.extra,
+        };
+        x.tagged.mentions.iter().map(move |m| {
+            let span = x.doc.original(m.start..m.end);
+            let e = g.get(m.entity);
+            MentionRef {
+                article,
+                sentence: m.sentence,
+                start: span.start,
+                end: span.end,
+                text: String::from_utf8_lossy(&raw[span]),
+                entity: &e.id,
+                kind: e.kind.as_str(),
+            }
+        })
+    }
+
+    fn relation_refs<'a>(
+        &'a self,
+        article: &'a str,
+        x: &'a Analysed,
+    ) -> impl Iterator<Item = RelationRef<'a>> + 'a {
+        let g = crate::gazetteer::Entities {
+            gaz: &self.gazetteer,
+            extra: &x.tagged.extra,
+        };
+        x.relations.iter().map(move |r| {
+            let t = &self.rules.types[r.relation];
+            RelationRef {
+                article,
+                sentence: r.sentence,
+                source: &g.get(r.source).id,
+                relation: &t.id,
+                target: &g.get(r.target).id,
+                directed: t.directed,
+                modality: r.modality.as_str(),
+                cameo: &r.cameo,
+                trigger: &r.trigger,
+                evidence: &x.doc.text[x.doc.sentences[r.sentence].clone()],
+            }
+        })
+    }
+}
+
+/// One article through the stages, before its rows are made.
+struct Analysed {
+    doc: Doc,
+    tagged: Tagged,
+    relations: Vec<crate::relate::Relation>,
+    date: String,
+}
+
+/// People found by context (id, label).
+fn people(tagged: &Tagged) -> Vec<(String, String)> {
+    tagged
+        .extra
+        .iter()
+        .map(|e| (e.id.clone(), e.label.clone()))
+        .collect()
 }
 
 /// Time spent per stage, summed over threads, in nanoseconds.
@@ -189,6 +234,7 @@ struct Times {
     normalise: AtomicU64,
     tag: AtomicU64,
     relate: AtomicU64,
+    reuse: AtomicU64,
     write: AtomicU64,
 }
 
@@ -197,6 +243,7 @@ static TIMES: Times = Times {
     normalise: AtomicU64::new(0),
     tag: AtomicU64::new(0),
     relate: AtomicU64::new(0),
+    reuse: AtomicU64::new(0),
     write: AtomicU64::new(0),
 };
 
@@ -322,9 +369,10 @@ fn file_name(name: &std::ffi::OsStr) -> String {
 
 /// What processing one file gave.
 enum Outcome {
-    /// Same size and time (or same hash) as in the manifest: reuse the cache.
+    /// Same size and time (or same hash) as in the manifest: reuse the cache (the main
+    /// thread turns it into `Fresh` with the previous rows, or extracts it again).
     Unchanged(Entry),
-    /// Freshly extracted and rendered.
+    /// Rendered: freshly extracted, or reused from the previous run.
     Fresh {
         entry: Entry,
         rendered: Rendered,
@@ -369,11 +417,22 @@ pub fn run(cfg: &Config) -> Result<Summary> {
     }
 
     let bar = progress(cfg, inputs.len());
-    let mut sink = Sink::new(&store, &engine, &prev)?;
+    let mut sink = Sink::new(&store, &engine)?;
+    let mut reuse = if prev.reusable { store.reuse() } else { None };
     let mut known_reader = store.manifest();
-    let workers: Vec<std::sync::Mutex<Rules>> = (0..pool.current_num_threads().max(1))
-        .map(|_| std::sync::Mutex::new(engine.rules.clone()))
+    let workers: Vec<std::sync::Mutex<(Rules, RowRenderer)>> = (0..pool
+        .current_num_threads()
+        .max(1))
+        .map(|_| std::sync::Mutex::new((engine.rules.clone(), RowRenderer::default())))
         .collect();
+    // runs `process` on a pool thread with that thread's own rules and renderer
+    let work = |input: &Input, st: Option<(u64, i128)>, shortcut: Option<&Entry>, first: &str| {
+        // each worker keeps its own rules (and so its own warm regex caches)
+        let slot = rayon::current_thread_index().unwrap_or(0) % workers.len();
+        let mut w = workers[slot].lock().unwrap_or_else(|e| e.into_inner());
+        let (rules, renderer) = &mut *w;
+        process(&engine, rules, renderer, cfg, input, st, shortcut, first)
+    };
     std::thread::scope(|scope| -> Result<()> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Option<Entry>, Outcome)>>(2);
         let inputs_ref = &inputs;
@@ -384,7 +443,7 @@ pub fn run(cfg: &Config) -> Result<Summary> {
             for outcomes in rx {
                 let t = Instant::now();
                 for (known, outcome) in outcomes {
-                    sink_ref.take(cfg, &inputs_ref[at], known, outcome)?;
+                    sink_ref.take(&inputs_ref[at], known, outcome)?;
                     at += 1;
                     bar_ref.inc(1);
                 }
@@ -395,24 +454,39 @@ pub fn run(cfg: &Config) -> Result<Summary> {
         for (chunk, chunk_stats) in inputs.chunks(CHUNK).zip(stats.chunks(CHUNK)) {
             let known: Vec<Option<Entry>> =
                 chunk.iter().map(|i| known_reader.get(&i.rel)).collect();
-            let outcomes: Vec<(Option<Entry>, Outcome)> = pool.install(|| {
+            let mut outcomes: Vec<(Option<Entry>, Outcome)> = pool.install(|| {
                 chunk
                     .par_iter()
                     .zip(chunk_stats)
                     .zip(known)
                     .map(|((input, st), known)| {
-                        // each worker keeps its own rules (and so its own warm regex caches)
-                        let slot = rayon::current_thread_index().unwrap_or(0) % workers.len();
-                        let rules = workers[slot].lock().unwrap_or_else(|e| e.into_inner());
                         let first = known
                             .as_ref()
                             .map_or(cfg.today.as_str(), |e| e.first_processed.as_str());
                         let shortcut = if prev.reusable { known.as_ref() } else { None };
-                        let outcome = process(&engine, &rules, cfg, input, *st, shortcut, first);
+                        let outcome = work(input, *st, shortcut, first);
                         (known, outcome)
                     })
                     .collect()
             });
+            // unchanged articles take their rows from the previous CSVs (read in path
+            // order); those whose rows are not there intact are extracted again
+            let t = Instant::now();
+            let redo = reuse_unchanged(reuse.as_mut(), &mut outcomes);
+            lap(&TIMES.reuse, t);
+            if !redo.is_empty() {
+                let again: Vec<(usize, Outcome)> = pool.install(|| {
+                    redo.into_par_iter()
+                        .map(|(k, first)| {
+                            let st = stat(&chunk[k].abs);
+                            (k, work(&chunk[k], st, None, &first))
+                        })
+                        .collect()
+                });
+                for (k, outcome) in again {
+                    outcomes[k].1 = outcome;
+                }
+            }
             if tx.send(outcomes).is_err() {
                 break; // the writer stopped with an error; join() reports it
             }
@@ -433,6 +507,41 @@ pub fn run(cfg: &Config) -> Result<Summary> {
     summary.warnings = warnings.len();
     report(cfg, &warnings, &summary, started);
     Ok(summary)
+}
+
+/// Replaces each `Unchanged` outcome by the previous run's rendering of it, read back
+/// from the committed CSVs and checked against the hashes in the cache. Returns the
+/// indices (and first-processed dates) of those that must be extracted again.
+fn reuse_unchanged(
+    mut reuse: Option<&mut Reuse>,
+    outcomes: &mut [(Option<Entry>, Outcome)],
+) -> Vec<(usize, String)> {
+    let mut redo = Vec::new();
+    for (k, (_, outcome)) in outcomes.iter_mut().enumerate() {
+        if !matches!(outcome, Outcome::Unchanged(_)) {
+            continue;
+        }
+        let Outcome::Unchanged(entry) = std::mem::replace(outcome, Outcome::Skipped(String::new()))
+        else {
+            continue;
+        };
+        match reuse.as_deref_mut().and_then(|r| r.take(&entry.path, &entry.hash)) {
+            Some(rendered) => {
+                *outcome = Outcome::Fresh {
+                    entry,
+                    rendered,
+                    warning: None,
+                }
+            }
+            // the cache lost it or its rows were edited: extract again (it still
+            // counts as unchanged)
+            None => {
+                redo.push((k, entry.first_processed.clone()));
+                *outcome = Outcome::Unchanged(entry);
+            }
+        }
+    }
+    redo
 }
 
 /// The fast path: every file has the size and time the last complete run saw, with the
@@ -457,6 +566,9 @@ fn nothing_changed(
         return None;
     }
     let st = store.state();
+    if !store.outputs_untouched(&st) {
+        return None;
+    }
     let num = |k: &str| st.get(k).and_then(|v| v.parse().ok()).unwrap_or(0);
     Some(Summary {
         articles: inputs.len(),
@@ -472,11 +584,12 @@ fn nothing_changed(
 
 /// Receives articles in output order: streams their rows and cache records to the
 /// staged files and folds them into the graph.
-struct Sink<'a> {
-    engine: &'a Engine,
+struct Sink {
     rows: RowWriter<BufWriter<File>>,
+    /// Offsets in the staged mentions.csv and relations.csv where the next rows go.
+    at: (u64, u64),
     cache_out: BufWriter<File>,
-    cache_in: Option<CacheReader>,
+    cache_buf: Vec<u8>,
     graph: Graph,
     manifest: csv::Writer<BufWriter<File>>,
     summary: Summary,
@@ -484,8 +597,8 @@ struct Sink<'a> {
     labels: BTreeMap<String, String>,
 }
 
-impl<'a> Sink<'a> {
-    fn new(store: &Store, engine: &'a Engine, prev: &Previous) -> Result<Sink<'a>> {
+impl Sink {
+    fn new(store: &Store, engine: &Engine) -> Result<Sink> {
         let labels = engine
             .rules
             .types
@@ -493,10 +606,10 @@ impl<'a> Sink<'a> {
             .map(|t| (t.id.clone(), t.label.clone()))
             .collect();
         Ok(Sink {
-            engine,
             rows: RowWriter::new(store.stage("mentions.csv")?, store.stage("relations.csv")?)?,
+            at: (MENTION_COLUMNS.len() as u64, RELATION_COLUMNS.len() as u64),
             cache_out: store.stage("cache.bin")?,
-            cache_in: if prev.reusable { store.cache() } else { None },
+            cache_buf: Vec::new(),
             graph: Graph::default(),
             manifest: {
                 let mut w = crate::write::writer(store.stage("manifest.csv")?);
@@ -510,42 +623,7 @@ impl<'a> Sink<'a> {
     }
 
     /// Takes one article's outcome (articles arrive in path order).
-    fn take(
-        &mut self,
-        cfg: &Config,
-        input: &Input,
-        known: Option<Entry>,
-        outcome: Outcome,
-    ) -> Result<()> {
-        let outcome = match outcome {
-            Outcome::Unchanged(entry) => {
-                match self
-                    .cache_in
-                    .as_mut()
-                    .and_then(|c| c.take(&input.rel, &entry.hash))
-                {
-                    Some(rendered) => Outcome::Fresh {
-                        entry,
-                        rendered,
-                        warning: None,
-                    },
-                    // the cache lost it: extract again (it still counts as unchanged)
-                    None => {
-                        let st = stat(&input.abs);
-                        process(
-                            self.engine,
-                            &self.engine.rules,
-                            cfg,
-                            input,
-                            st,
-                            None,
-                            &entry.first_processed,
-                        )
-                    }
-                }
-            }
-            other => other,
-        };
+    fn take(&mut self, input: &Input, known: Option<Entry>, outcome: Outcome) -> Result<()> {
         let (entry, rendered) = match outcome {
             Outcome::Fresh {
                 entry,
@@ -560,7 +638,7 @@ impl<'a> Sink<'a> {
                 return Ok(());
             }
             Outcome::Unchanged(e) => {
-                bail!("internal: {} reported unchanged without a shortcut", e.path)
+                bail!("internal: {} ({}) left unresolved", e.path, input.rel)
             }
         };
         match known {
@@ -569,8 +647,20 @@ impl<'a> Sink<'a> {
             Some(_) => self.summary.changed += 1,
         }
         self.rows.add(&rendered)?;
+        let mentions = Block {
+            offset: self.at.0,
+            len: rendered.mentions_csv.len() as u64,
+            hash: rendered.mentions_hash,
+        };
+        let relations = Block {
+            offset: self.at.1,
+            len: rendered.relations_csv.len() as u64,
+            hash: rendered.relations_hash,
+        };
+        self.at.0 += mentions.len;
+        self.at.1 += relations.len;
         let labels = &self.labels;
-        self.graph.add(&rendered, &|id: &str| {
+        self.graph.add(&rendered.facts, &|id: &str| {
             labels.get(id).cloned().unwrap_or_else(|| id.to_string())
         });
         store::write_record(
@@ -578,8 +668,11 @@ impl<'a> Sink<'a> {
             &CacheRecord {
                 path: entry.path.clone(),
                 hash: entry.hash.clone(),
-                rendered,
+                facts: rendered.facts,
+                mentions,
+                relations,
             },
+            &mut self.cache_buf,
         )?;
         self.manifest.serialize(&entry)?;
         self.summary.articles += 1;
@@ -615,8 +708,14 @@ impl<'a> Sink<'a> {
         let mut state = store.stage("state.csv")?;
         write!(
             state,
-            "key,value\nfingerprint,{}\narticles,{}\nmentions,{}\nrelations,{}\nnodes,{}\nedges,{}\n",
-            engine.fingerprint, summary.articles, summary.mentions, summary.relations, summary.nodes, summary.edges
+            "key,value\nfingerprint,{}\narticles,{}\nmentions,{}\nrelations,{}\nnodes,{}\nedges,{}\n{}",
+            engine.fingerprint,
+            summary.articles,
+            summary.mentions,
+            summary.relations,
+            summary.nodes,
+            summary.edges,
+            store.staged_stamps()?
         )?;
         Store::seal(state)?;
         store.commit()?;
@@ -637,9 +736,11 @@ fn stat(path: &Path) -> Option<(u64, i128)> {
 
 /// Classifies and, if needed, reads, extracts and renders one article. `shortcut` is the
 /// previous run's entry when its cache may be reused.
+#[allow(clippy::too_many_arguments)]
 fn process(
     engine: &Engine,
     rules: &Rules,
+    renderer: &mut RowRenderer,
     cfg: &Config,
     input: &Input,
     st: Option<(u64, i128)>,
@@ -678,8 +779,7 @@ fn process(
             "{name}: binary file (NUL byte at offset {at}); skipped"
         ));
     }
-    let (rows, doc) = engine.extract_with(rules, &input.rel, &raw, first);
-    let rendered = match Rendered::new(&rows) {
+    let (rendered, doc) = match engine.render_with(rules, renderer, &input.rel, &raw, first) {
         Ok(r) => r,
         Err(e) => return Outcome::Skipped(format!("{name}: cannot render rows ({e}); skipped")),
     };
@@ -697,7 +797,7 @@ fn process(
         hash,
         size,
         mtime,
-        date: rows.date.clone(),
+        date: rendered.facts.date.clone(),
         first_processed: first.to_string(),
     };
     Outcome::Fresh {
@@ -727,11 +827,12 @@ fn report(cfg: &Config, warnings: &[String], s: &Summary, started: Instant) {
     if cfg.timings {
         let ms = |c: &AtomicU64| c.load(Ordering::Relaxed) as f64 / 1e6;
         eprintln!(
-            "newsgraph: stage cpu-ms read+hash {:.0}, normalise {:.0}, tag {:.0}, relate {:.0}; wall-ms write {:.0}",
+            "newsgraph: stage cpu-ms read+hash {:.0}, normalise {:.0}, tag {:.0}, relate {:.0}; wall-ms reuse {:.0}, write {:.0}",
             ms(&TIMES.read),
             ms(&TIMES.normalise),
             ms(&TIMES.tag),
             ms(&TIMES.relate),
+            ms(&TIMES.reuse),
             ms(&TIMES.write)
         );
     }

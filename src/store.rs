@@ -1,7 +1,10 @@
 //! Store: the output folder's state, kept so reruns cost only the new work.
 //!
 //! `.newsgraph/manifest.csv` (path, hash, size, mtime, date, first processed),
-//! `.newsgraph/cache.bin` (each article's extracted rows, in path order),
+//! `.newsgraph/cache.bin` (per article, in path order: what the graph needs of it and
+//! where its rows are in the committed `mentions.csv` and `relations.csv`, with their
+//! xxh3-64 hashes, so a rerun copies an unchanged article's rows from the previous CSVs
+//! after checking them),
 //! `.newsgraph/state.csv` (the fingerprint of program and data, totals), a lock file
 //! with the holder's pid, and a commit journal: every run stages its complete set of
 //! outputs in `.newsgraph/staging/`, fsyncs them, records the renames in
@@ -9,7 +12,7 @@
 //! renames first, and a staging folder without a journal is discarded. So a kill at
 //! any moment leaves either the previous set or the new one, never a mix.
 
-use crate::write::Rendered;
+use crate::write::{ArticleFacts, Rendered};
 use anyhow::{bail, Context as _, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -18,7 +21,7 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Bumped whenever the cache layout or extraction semantics change.
-pub const CACHE_VERSION: u32 = 2;
+pub const CACHE_VERSION: u32 = 3;
 
 /// What the manifest knows of one article.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,6 +49,17 @@ pub struct Store {
     pub dir: PathBuf,
 }
 
+/// Where an article's rows are in a committed CSV.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Block {
+    /// Byte offset of the first row in the file.
+    pub offset: u64,
+    /// Length in bytes.
+    pub len: u64,
+    /// xxh3-64 of those bytes.
+    pub hash: u64,
+}
+
 /// One record of the cache file.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct CacheRecord {
@@ -53,8 +67,12 @@ pub struct CacheRecord {
     pub path: String,
     /// Hash of the bytes the rows came from.
     pub hash: String,
-    /// The article, rendered.
-    pub rendered: Rendered,
+    /// What the graph needs of the article.
+    pub facts: ArticleFacts,
+    /// Its rows in `mentions.csv`.
+    pub mentions: Block,
+    /// Its rows in `relations.csv`.
+    pub relations: Block,
 }
 
 /// The files that make up one committed set: (staged name, final path relative to out).
@@ -251,15 +269,53 @@ impl Store {
         OUTPUTS.iter().all(|(_, to)| self.out.join(to).exists())
     }
 
-    /// Opens the cache for sequential reading, if it exists.
-    pub fn cache(&self) -> Option<CacheReader> {
-        let f = File::open(self.dir.join("cache.bin")).ok()?;
-        Some(CacheReader {
-            r: BufReader::with_capacity(1 << 20, f),
-            next: None,
-            done: false,
+    /// Size and modification time of each committed CSV, as `state.csv` rows
+    /// (`name,size mtime`), taken from the staged files (a rename keeps both).
+    pub fn staged_stamps(&self) -> Result<String> {
+        let mut out = String::new();
+        for name in CSVS {
+            let path = self.dir.join("staging").join(name);
+            let st = stamp(&path).with_context(|| format!("cannot stat {}", path.display()))?;
+            out.push_str(&format!("{name},{st}\n"));
+        }
+        Ok(out)
+    }
+
+    /// Are the committed CSVs as the last run left them (same size and time as
+    /// `state` recorded)? An edited, truncated or replaced CSV fails this, and the run
+    /// then rebuilds them, checking every reused block against its hash.
+    pub fn outputs_untouched(&self, state: &BTreeMap<String, String>) -> bool {
+        CSVS.iter().all(|name| {
+            let now = stamp(&self.out.join(name));
+            now.is_some() && state.get(*name) == now.as_ref()
         })
     }
+
+    /// Opens the cache and the committed `mentions.csv` and `relations.csv` for
+    /// sequential reading, if they all exist.
+    pub fn reuse(&self) -> Option<Reuse> {
+        let f = File::open(self.dir.join("cache.bin")).ok()?;
+        Some(Reuse {
+            cache: CacheReader {
+                r: BufReader::with_capacity(1 << 16, f),
+                next: None,
+                done: false,
+                buf: Vec::new(),
+            },
+            mentions: BlockReader::open(&self.out.join("mentions.csv"))?,
+            relations: BlockReader::open(&self.out.join("relations.csv"))?,
+        })
+    }
+}
+
+/// The four CSVs.
+const CSVS: [&str; 4] = ["mentions.csv", "relations.csv", "nodes.csv", "edges.csv"];
+
+/// `size mtime-ns` of a file.
+fn stamp(path: &Path) -> Option<String> {
+    let m = fs::metadata(path).ok()?;
+    let t = m.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(format!("{} {}", m.len(), t.as_nanos()))
 }
 
 fn sync_dir(dir: &Path) {
@@ -321,39 +377,42 @@ impl ManifestReader {
 }
 
 /// Reads cache records in path order, handing out the one for a path if present.
-pub struct CacheReader {
+struct CacheReader {
     r: BufReader<File>,
     next: Option<CacheRecord>,
     done: bool,
+    buf: Vec<u8>,
 }
 
 impl CacheReader {
     fn advance(&mut self) {
+        self.next = None;
         if self.done {
-            self.next = None;
             return;
         }
         let mut len = [0u8; 8];
         if self.r.read_exact(&mut len).is_err() {
             self.done = true;
-            self.next = None;
             return;
         }
-        let n = u64::from_le_bytes(len) as usize;
-        let mut buf = vec![0u8; n];
-        if self.r.read_exact(&mut buf).is_err() {
-            self.done = true;
-            self.next = None;
-            return;
+        let n = u64::from_le_bytes(len);
+        self.buf.clear();
+        // a damaged length cannot make us allocate more than the file holds
+        match (&mut self.r).take(n).read_to_end(&mut self.buf) {
+            Ok(got) if got as u64 == n => {}
+            _ => {
+                self.done = true;
+                return;
+            }
         }
-        self.next = bincode::deserialize(&buf).ok();
+        self.next = bincode::deserialize(&self.buf).ok();
         if self.next.is_none() {
             self.done = true;
         }
     }
 
-    /// The cached article `path` if it was made from bytes with `hash`.
-    pub fn take(&mut self, path: &str, hash: &str) -> Option<Rendered> {
+    /// The cached record of `path` if it was made from bytes with `hash`.
+    fn take(&mut self, path: &str, hash: &str) -> Option<CacheRecord> {
         if self.next.is_none() && !self.done {
             self.advance();
         }
@@ -365,7 +424,7 @@ impl CacheReader {
             if rec.path == path && rec.hash == hash {
                 let rec = self.next.take();
                 self.advance();
-                return rec.map(|r| r.rendered);
+                return rec;
             }
             return None;
         }
@@ -373,10 +432,91 @@ impl CacheReader {
     }
 }
 
-/// Appends one record to a cache being written.
-pub fn write_record<W: Write>(w: &mut W, rec: &CacheRecord) -> Result<()> {
-    let bytes = bincode::serialize(rec)?;
-    w.write_all(&(bytes.len() as u64).to_le_bytes())?;
-    w.write_all(&bytes)?;
+/// A committed CSV read forward only, one article's block at a time.
+struct BlockReader {
+    r: BufReader<File>,
+    /// Offset of the next byte `r` yields.
+    pos: u64,
+    /// A read failed (file shorter than the cache says): no block is trusted after it.
+    broken: bool,
+}
+
+impl BlockReader {
+    fn open(path: &Path) -> Option<BlockReader> {
+        let f = File::open(path).ok()?;
+        Some(BlockReader {
+            r: BufReader::with_capacity(1 << 16, f),
+            pos: 0,
+            broken: false,
+        })
+    }
+
+    /// The bytes of `block` if they are still what was written (length and hash).
+    fn read(&mut self, block: &Block) -> Option<Vec<u8>> {
+        if self.broken || block.offset < self.pos {
+            return None;
+        }
+        let skip = block.offset - self.pos;
+        if skip > 0 {
+            let Ok(skip) = i64::try_from(skip) else {
+                self.broken = true;
+                return None;
+            };
+            if self.r.seek_relative(skip).is_err() {
+                self.broken = true;
+                return None;
+            }
+            self.pos = block.offset;
+        }
+        let mut out = Vec::new();
+        match (&mut self.r).take(block.len).read_to_end(&mut out) {
+            Ok(n) => self.pos += n as u64,
+            Err(_) => {
+                self.broken = true;
+                return None;
+            }
+        }
+        if out.len() as u64 != block.len {
+            self.broken = true;
+            return None;
+        }
+        (xxhash_rust::xxh3::xxh3_64(&out) == block.hash).then_some(out)
+    }
+}
+
+/// What the previous run left for reuse: the cache and the committed CSVs its blocks
+/// point into, read together in path order (memory stays flat whatever the corpus).
+pub struct Reuse {
+    cache: CacheReader,
+    mentions: BlockReader,
+    relations: BlockReader,
+}
+
+impl Reuse {
+    /// The article `path`, rendered by the previous run from bytes with `hash`, with its
+    /// rows read back from the committed CSVs. `None` when the cache has no such record
+    /// or the rows in the CSVs are not the ones written (edited, truncated, replaced):
+    /// the caller extracts the article again. Paths must be asked in ascending order.
+    pub fn take(&mut self, path: &str, hash: &str) -> Option<Rendered> {
+        let rec = self.cache.take(path, hash)?;
+        // both blocks are read whatever the first gives, so the readers stay in step
+        let m = self.mentions.read(&rec.mentions);
+        let r = self.relations.read(&rec.relations);
+        Some(Rendered {
+            facts: rec.facts,
+            mentions_csv: m?,
+            relations_csv: r?,
+            mentions_hash: rec.mentions.hash,
+            relations_hash: rec.relations.hash,
+        })
+    }
+}
+
+/// Appends one record to a cache being written; `buf` is scratch space kept between calls.
+pub fn write_record<W: Write>(w: &mut W, rec: &CacheRecord, buf: &mut Vec<u8>) -> Result<()> {
+    buf.clear();
+    bincode::serialize_into(&mut *buf, rec)?;
+    w.write_all(&(buf.len() as u64).to_le_bytes())?;
+    w.write_all(buf)?;
     Ok(())
 }

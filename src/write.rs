@@ -7,7 +7,9 @@
 
 use crate::gazetteer::Gazetteer;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::cell::RefCell;
+use rustc_hash::FxHashMap;
 use std::io::Write;
 
 /// One row of `mentions.csv`.
@@ -54,7 +56,9 @@ pub struct RelationRow {
     pub evidence: String,
 }
 
-/// Everything extracted from one article: what the cache keeps and the writers read.
+/// Everything extracted from one article, as owned rows (the library's view; the
+/// pipeline renders the same rows straight from borrowed [`MentionRef`]s and
+/// [`RelationRef`]s without building these).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArticleRows {
     /// Article date, YYYY-MM-DD.
@@ -65,6 +69,116 @@ pub struct ArticleRows {
     pub relations: Vec<RelationRow>,
     /// People found by context (id, label): not in the gazetteer, so their labels travel here.
     pub people: Vec<(String, String)>,
+}
+
+/// One row of `mentions.csv`, borrowed: what [`RowRenderer`] writes.
+#[derive(Debug, Clone)]
+pub struct MentionRef<'a> {
+    /// Article path relative to the input folder.
+    pub article: &'a str,
+    /// Sentence index in the article (0-based).
+    pub sentence: usize,
+    /// Start byte offset in the original file.
+    pub start: usize,
+    /// End byte offset in the original file.
+    pub end: usize,
+    /// The text as it stands in the file (decoded lossily if need be).
+    pub text: Cow<'a, str>,
+    /// Entity id.
+    pub entity: &'a str,
+    /// country, person or org.
+    pub kind: &'a str,
+}
+
+impl MentionRef<'_> {
+    /// The owned row.
+    pub fn to_row(&self) -> MentionRow {
+        MentionRow {
+            article: self.article.to_string(),
+            sentence: self.sentence,
+            start: self.start,
+            end: self.end,
+            text: self.text.to_string(),
+            entity: self.entity.to_string(),
+            kind: self.kind.to_string(),
+        }
+    }
+}
+
+impl MentionRow {
+    /// The row, borrowed.
+    pub fn view(&self) -> MentionRef<'_> {
+        MentionRef {
+            article: &self.article,
+            sentence: self.sentence,
+            start: self.start,
+            end: self.end,
+            text: Cow::Borrowed(&self.text),
+            entity: &self.entity,
+            kind: &self.kind,
+        }
+    }
+}
+
+/// One row of `relations.csv`, borrowed: what [`RowRenderer`] writes.
+#[derive(Debug, Clone)]
+pub struct RelationRef<'a> {
+    /// Article path relative to the input folder.
+    pub article: &'a str,
+    /// Sentence index in the article (0-based).
+    pub sentence: usize,
+    /// Agent (or first party, by Id, of an undirected relation).
+    pub source: &'a str,
+    /// Relation id.
+    pub relation: &'a str,
+    /// The other side.
+    pub target: &'a str,
+    /// true for directed relations.
+    pub directed: bool,
+    /// asserted, planned or negated.
+    pub modality: &'a str,
+    /// CAMEO code of the wording.
+    pub cameo: &'a str,
+    /// Trigger words as written.
+    pub trigger: &'a str,
+    /// The sentence, normalised.
+    pub evidence: &'a str,
+}
+
+impl RelationRef<'_> {
+    /// The owned row.
+    pub fn to_row(&self) -> RelationRow {
+        RelationRow {
+            article: self.article.to_string(),
+            sentence: self.sentence,
+            source: self.source.to_string(),
+            relation: self.relation.to_string(),
+            target: self.target.to_string(),
+            directed: self.directed,
+            modality: self.modality.to_string(),
+            cameo: self.cameo.to_string(),
+            trigger: self.trigger.to_string(),
+            evidence: self.evidence.to_string(),
+        }
+    }
+}
+
+impl RelationRow {
+    /// The row, borrowed.
+    pub fn view(&self) -> RelationRef<'_> {
+        RelationRef {
+            article: &self.article,
+            sentence: self.sentence,
+            source: &self.source,
+            relation: &self.relation,
+            target: &self.target,
+            directed: self.directed,
+            modality: &self.modality,
+            cameo: &self.cameo,
+            trigger: &self.trigger,
+            evidence: &self.evidence,
+        }
+    }
 }
 
 /// A relation that becomes part of an edge (negated ones never do).
@@ -84,16 +198,12 @@ pub struct Fact {
     pub cameo: String,
 }
 
-/// One article ready to write: its CSV rows rendered, and the facts the graph needs.
-/// This is what the cache keeps, so a rerun copies bytes instead of re-rendering rows.
+/// What the graph needs of one article (and what the cache keeps of it besides where
+/// its rows are in the CSVs).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Rendered {
+pub struct ArticleFacts {
     /// Article date, YYYY-MM-DD.
     pub date: String,
-    /// Its rows of mentions.csv, without header.
-    pub mentions_csv: Vec<u8>,
-    /// Its rows of relations.csv, without header.
-    pub relations_csv: Vec<u8>,
     /// Number of mention rows.
     pub mention_count: u64,
     /// Number of relation rows.
@@ -106,46 +216,188 @@ pub struct Rendered {
     pub people: Vec<(String, String)>,
 }
 
+/// One article ready to write: its CSV rows rendered (with their xxh3-64 hashes), and
+/// the facts the graph needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rendered {
+    /// What the graph needs.
+    pub facts: ArticleFacts,
+    /// Its rows of mentions.csv, without header.
+    pub mentions_csv: Vec<u8>,
+    /// Its rows of relations.csv, without header.
+    pub relations_csv: Vec<u8>,
+    /// xxh3-64 of `mentions_csv`.
+    pub mentions_hash: u64,
+    /// xxh3-64 of `relations_csv`.
+    pub relations_hash: u64,
+}
+
 impl Rendered {
     /// Renders an article's rows.
     pub fn new(rows: &ArticleRows) -> csv::Result<Rendered> {
-        let mut m = writer(Vec::with_capacity(rows.mentions.len() * 80));
-        for row in &rows.mentions {
-            m.serialize(row)?;
+        RowRenderer::default().render(
+            rows.date.clone(),
+            rows.people.clone(),
+            rows.mentions.iter().map(MentionRow::view),
+            rows.relations.iter().map(RelationRow::view),
+        )
+    }
+}
+
+/// Renders articles' rows to CSV bytes, reusing its buffers from one article to the
+/// next (keep one per thread).
+pub struct RowRenderer {
+    m: csv::Writer<Buf>,
+    r: csv::Writer<Buf>,
+}
+
+impl Default for RowRenderer {
+    fn default() -> Self {
+        RowRenderer {
+            m: writer(Buf::default()),
+            r: writer(Buf::default()),
         }
-        let mut r = writer(Vec::with_capacity(rows.relations.len() * 200));
-        for row in &rows.relations {
-            r.serialize(row)?;
+    }
+}
+
+impl std::fmt::Debug for RowRenderer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RowRenderer")
+    }
+}
+
+/// Decimal digits of a number, without allocating (what serde's csv writer writes).
+struct Digits([u8; 20]);
+
+impl Digits {
+    fn of(&mut self, mut n: u64) -> &[u8] {
+        let mut i = self.0.len();
+        loop {
+            i -= 1;
+            self.0[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
         }
-        let mut entities: BTreeMap<&str, u64> = BTreeMap::new();
-        for row in &rows.mentions {
-            *entities.entry(&row.entity).or_default() += 1;
+        &self.0[i..]
+    }
+}
+
+/// A byte buffer the CSV writer appends to and [`take_bytes`] empties (the writer only
+/// lends out a shared reference to what it writes to).
+#[derive(Default)]
+struct Buf(RefCell<Vec<u8>>);
+
+impl Write for Buf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.get_mut().extend_from_slice(b);
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The bytes written so far, copied out at their exact size; the buffer is kept.
+fn take_bytes(w: &mut csv::Writer<Buf>) -> csv::Result<Vec<u8>> {
+    w.flush()?;
+    let mut buf = w.get_ref().0.borrow_mut();
+    let out = buf.as_slice().to_vec();
+    buf.clear();
+    Ok(out)
+}
+
+impl RowRenderer {
+    /// Renders one article: its rows in order, the people found by context.
+    pub fn render<'a>(
+        &mut self,
+        date: String,
+        people: Vec<(String, String)>,
+        mentions: impl IntoIterator<Item = MentionRef<'a>>,
+        relations: impl IntoIterator<Item = RelationRef<'a>>,
+    ) -> csv::Result<Rendered> {
+        let result = self.render_inner(date, people, mentions, relations);
+        if result.is_err() {
+            // a failed row may have left a partial record behind: start afresh
+            *self = RowRenderer::default();
         }
-        let facts = rows
-            .relations
-            .iter()
-            .filter(|r| r.modality != "negated")
-            .map(|r| Fact {
-                source: r.source.clone(),
-                target: r.target.clone(),
-                relation: r.relation.clone(),
-                directed: r.directed,
-                planned: r.modality == "planned",
-                cameo: r.cameo.clone(),
-            })
-            .collect();
+        result
+    }
+
+    fn render_inner<'a>(
+        &mut self,
+        date: String,
+        people: Vec<(String, String)>,
+        mentions: impl IntoIterator<Item = MentionRef<'a>>,
+        relations: impl IntoIterator<Item = RelationRef<'a>>,
+    ) -> csv::Result<Rendered> {
+        let mut d = Digits([0; 20]);
+        let mut ids: Vec<&'a str> = Vec::new();
+        for m in mentions {
+            let w = &mut self.m;
+            w.write_field(m.article)?;
+            w.write_field(d.of(m.sentence as u64))?;
+            w.write_field(d.of(m.start as u64))?;
+            w.write_field(d.of(m.end as u64))?;
+            w.write_field(m.text.as_bytes())?;
+            w.write_field(m.entity)?;
+            w.write_field(m.kind)?;
+            w.write_record(None::<&[u8]>)?;
+            ids.push(m.entity);
+        }
+        let mut relation_count = 0u64;
+        let mut facts = Vec::new();
+        for r in relations {
+            let w = &mut self.r;
+            w.write_field(r.article)?;
+            w.write_field(d.of(r.sentence as u64))?;
+            w.write_field(r.source)?;
+            w.write_field(r.relation)?;
+            w.write_field(r.target)?;
+            w.write_field(if r.directed { "true" } else { "false" })?;
+            w.write_field(r.modality)?;
+            w.write_field(r.cameo)?;
+            w.write_field(r.trigger)?;
+            w.write_field(r.evidence)?;
+            w.write_record(None::<&[u8]>)?;
+            relation_count += 1;
+            if r.modality != "negated" {
+                facts.push(Fact {
+                    source: r.source.to_string(),
+                    target: r.target.to_string(),
+                    relation: r.relation.to_string(),
+                    directed: r.directed,
+                    planned: r.modality == "planned",
+                    cameo: r.cameo.to_string(),
+                });
+            }
+        }
+        let mention_count = ids.len() as u64;
+        ids.sort_unstable();
+        let mut entities: Vec<(String, u64)> = Vec::new();
+        for id in ids {
+            match entities.last_mut() {
+                Some((last, n)) if last == id => *n += 1,
+                _ => entities.push((id.to_string(), 1)),
+            }
+        }
+        let mentions_csv = take_bytes(&mut self.m)?;
+        let relations_csv = take_bytes(&mut self.r)?;
         Ok(Rendered {
-            date: rows.date.clone(),
-            mentions_csv: m.into_inner().map_err(|e| e.into_error())?,
-            relations_csv: r.into_inner().map_err(|e| e.into_error())?,
-            mention_count: rows.mentions.len() as u64,
-            relation_count: rows.relations.len() as u64,
-            entities: entities
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect(),
-            facts,
-            people: rows.people.clone(),
+            facts: ArticleFacts {
+                date,
+                mention_count,
+                relation_count,
+                entities,
+                facts,
+                people,
+            },
+            mentions_hash: xxhash_rust::xxh3::xxh3_64(&mentions_csv),
+            relations_hash: xxhash_rust::xxh3::xxh3_64(&relations_csv),
+            mentions_csv,
+            relations_csv,
         })
     }
 }
@@ -204,14 +456,19 @@ struct EdgeAcc {
     last_article: usize,
     first_seen: String,
     last_seen: String,
-    cameo: BTreeMap<String, u64>,
+    /// Code (interned) and its number of sentences.
+    cameo: Vec<(u32, u64)>,
 }
 
-/// Nodes and edges folded from article rows (articles must arrive in order).
+/// Nodes and edges folded from article rows (articles must arrive in order). Ids,
+/// relation ids and codes are interned, so folding a fact builds no strings; the
+/// outputs are sorted by the strings when written.
 #[derive(Debug, Default)]
 pub struct Graph {
-    nodes: BTreeMap<String, NodeAcc>,
-    edges: BTreeMap<(String, String, String), EdgeAcc>,
+    names: Vec<String>,
+    ids: FxHashMap<String, u32>,
+    nodes: FxHashMap<u32, NodeAcc>,
+    edges: FxHashMap<(u32, u32, u32), EdgeAcc>,
     article: usize,
     /// Totals for the summary line.
     pub mentions: u64,
@@ -220,29 +477,46 @@ pub struct Graph {
 }
 
 impl Graph {
+    /// The number standing for a string.
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.ids.get(s) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(s.to_string());
+        self.ids.insert(s.to_string(), i);
+        i
+    }
+
+    fn node(&mut self, id: &str) -> &mut NodeAcc {
+        let i = self.intern(id);
+        self.nodes.entry(i).or_default()
+    }
+
     /// Folds one article in (articles must come in output order).
-    pub fn add(&mut self, a: &Rendered, labels: &dyn Fn(&str) -> String) {
+    pub fn add(&mut self, a: &ArticleFacts, labels: &dyn Fn(&str) -> String) {
         self.article += 1;
         let art = self.article;
         self.mentions += a.mention_count;
         self.relations += a.relation_count;
         for (id, label) in &a.people {
-            let n = self.nodes.entry(id.clone()).or_default();
+            let n = self.node(id);
             if n.label.as_ref().is_none_or(|l| label < l) {
                 n.label = Some(label.clone());
             }
         }
         for (id, count) in &a.entities {
-            let n = self.nodes.entry(id.clone()).or_default();
+            let n = self.node(id);
             n.mentions += count;
             n.articles += 1;
         }
         for f in &a.facts {
-            for id in [&f.source, &f.target] {
-                self.nodes.entry(id.clone()).or_default();
-            }
-            let key = (f.source.clone(), f.target.clone(), f.relation.clone());
-            let e = self.edges.entry(key).or_insert_with(|| EdgeAcc {
+            let (s, t) = (self.intern(&f.source), self.intern(&f.target));
+            self.nodes.entry(s).or_default();
+            self.nodes.entry(t).or_default();
+            let rel = self.intern(&f.relation);
+            let code = self.intern(&f.cameo);
+            let e = self.edges.entry((s, t, rel)).or_insert_with(|| EdgeAcc {
                 directed: f.directed,
                 label: labels(&f.relation),
                 first_seen: a.date.clone(),
@@ -252,16 +526,19 @@ impl Graph {
             // relate keeps one row per pair and relation in a sentence: a row is a sentence
             e.weight += 1;
             e.planned += u64::from(f.planned);
-            *e.cameo.entry(f.cameo.clone()).or_default() += 1;
+            match e.cameo.iter_mut().find(|(c, _)| *c == code) {
+                Some((_, n)) => *n += 1,
+                None => e.cameo.push((code, 1)),
+            }
             if e.last_article != art {
                 e.last_article = art;
                 e.articles += 1;
             }
             if a.date < e.first_seen {
-                e.first_seen = a.date.clone();
+                e.first_seen.clone_from(&a.date);
             }
             if a.date > e.last_seen {
-                e.last_seen = a.date.clone();
+                e.last_seen.clone_from(&a.date);
             }
         }
     }
@@ -280,7 +557,13 @@ impl Graph {
     pub fn write_nodes<W: Write>(&self, out: W, gaz: &Gazetteer) -> csv::Result<()> {
         let mut w = writer(out);
         w.write_record(NODE_COLUMNS)?;
-        for (id, n) in &self.nodes {
+        let mut nodes: Vec<(&str, &NodeAcc)> = self
+            .nodes
+            .iter()
+            .map(|(&i, n)| (self.names[i as usize].as_str(), n))
+            .collect();
+        nodes.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        for (id, n) in nodes {
             let ent = gaz.find(id).map(|i| &gaz.entities[i as usize]);
             let kind = ent.map_or("person", |e| e.kind.as_str());
             let org = ent.and_then(|e| e.org.as_deref()).unwrap_or("");
@@ -307,13 +590,21 @@ impl Graph {
     pub fn write_edges<W: Write>(&self, out: W) -> csv::Result<()> {
         let mut w = writer(out);
         w.write_record(EDGE_COLUMNS)?;
-        for ((s, t, rel), e) in &self.edges {
+        let name = |i: u32| self.names[i as usize].as_str();
+        let mut edges: Vec<(&str, &str, &str, &EdgeAcc)> = self
+            .edges
+            .iter()
+            .map(|(&(s, t, rel), e)| (name(s), name(t), name(rel), e))
+            .collect();
+        edges.sort_unstable_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+        for (s, t, rel, e) in edges {
             // most frequent code; ties go to the smallest
             let cameo = e
                 .cameo
                 .iter()
-                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-                .map_or("", |(c, _)| c.as_str());
+                .map(|&(c, n)| (name(c), n))
+                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+                .map_or("", |(c, _)| c);
             w.serialize(EdgeRow {
                 source: s,
                 target: t,
@@ -436,8 +727,8 @@ mod tests {
             people: vec![],
             relations: vec![rel("b", 1, "USA", "IND", "asserted")],
         };
-        g.add(&Rendered::new(&a).unwrap(), &label);
-        g.add(&Rendered::new(&b).unwrap(), &label);
+        g.add(&Rendered::new(&a).unwrap().facts, &label);
+        g.add(&Rendered::new(&b).unwrap().facts, &label);
         let mut out = Vec::new();
         g.write_edges(&mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
