@@ -10,7 +10,7 @@ use crate::gazetteer::{Gazetteer, Kind};
 use crate::normalise::{Doc, Normaliser};
 use crate::relate::relate;
 use crate::rules::Rules;
-use crate::store::{self, Block, CacheRecord, Entry, Reuse, Store};
+use crate::store::{self, Block, CacheRecord, Entry, Reuse, Reused, Store};
 use crate::tag::{tag, Tagged};
 use crate::write::{
     ArticleRows, Graph, MentionRef, RelationRef, Rendered, RowRenderer, RowWriter, MENTION_COLUMNS,
@@ -28,6 +28,10 @@ use std::time::{Instant, UNIX_EPOCH};
 
 /// Articles handled per parallel batch: bounds memory, keeps output order.
 const CHUNK: usize = 1024;
+
+/// Articles sent to the writer at a time (a chunk is sent in parts): bounds the reused
+/// rows held in memory.
+const BATCH: usize = 128;
 
 /// What a run did, for the summary line and tests.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -111,8 +115,14 @@ impl Engine {
         let x = self.analyse(rules, article, raw, fallback_date);
         let rows = ArticleRows {
             date: x.date.clone(),
-            mentions: self.mention_refs(article, raw, &x).map(|m| m.to_row()).collect(),
-            relations: self.relation_refs(article, &x).map(|r| r.to_row()).collect(),
+            mentions: self
+                .mention_refs(article, raw, &x)
+                .map(|m| m.to_row())
+                .collect(),
+            relations: self
+                .relation_refs(article, &x)
+                .map(|r| r.to_row())
+                .collect(),
             people: people(&x.tagged),
         };
         (rows, x.doc)
@@ -236,6 +246,7 @@ struct Times {
     relate: AtomicU64,
     reuse: AtomicU64,
     write: AtomicU64,
+    commit: AtomicU64,
 }
 
 static TIMES: Times = Times {
@@ -245,6 +256,7 @@ static TIMES: Times = Times {
     relate: AtomicU64::new(0),
     reuse: AtomicU64::new(0),
     write: AtomicU64::new(0),
+    commit: AtomicU64::new(0),
 };
 
 fn lap(counter: &AtomicU64, since: Instant) -> Instant {
@@ -370,9 +382,11 @@ fn file_name(name: &std::ffi::OsStr) -> String {
 /// What processing one file gave.
 enum Outcome {
     /// Same size and time (or same hash) as in the manifest: reuse the cache (the main
-    /// thread turns it into `Fresh` with the previous rows, or extracts it again).
+    /// thread turns it into `Reused`, or extracts it again).
     Unchanged(Entry),
-    /// Rendered: freshly extracted, or reused from the previous run.
+    /// Taken over from the previous run: its rows are in the batch's buffers.
+    Reused { entry: Entry, reused: Reused },
+    /// Freshly extracted and rendered.
     Fresh {
         entry: Entry,
         rendered: Rendered,
@@ -380,6 +394,14 @@ enum Outcome {
     },
     /// Not an article (binary, too large, unreadable): warned and left out.
     Skipped(String),
+}
+
+/// A chunk of articles on its way to the writer, in path order; the rows of reused
+/// articles are in the two buffers (one allocation each per chunk, not per article).
+struct Batch {
+    outcomes: Vec<(Option<Entry>, Outcome)>,
+    mentions: Vec<u8>,
+    relations: Vec<u8>,
 }
 
 /// What the previous run left: whether its cache can be reused.
@@ -420,11 +442,10 @@ pub fn run(cfg: &Config) -> Result<Summary> {
     let mut sink = Sink::new(&store, &engine)?;
     let mut reuse = if prev.reusable { store.reuse() } else { None };
     let mut known_reader = store.manifest();
-    let workers: Vec<std::sync::Mutex<(Rules, RowRenderer)>> = (0..pool
-        .current_num_threads()
-        .max(1))
-        .map(|_| std::sync::Mutex::new((engine.rules.clone(), RowRenderer::default())))
-        .collect();
+    let workers: Vec<std::sync::Mutex<(Rules, RowRenderer)>> =
+        (0..pool.current_num_threads().max(1))
+            .map(|_| std::sync::Mutex::new((engine.rules.clone(), RowRenderer::default())))
+            .collect();
     // runs `process` on a pool thread with that thread's own rules and renderer
     let work = |input: &Input, st: Option<(u64, i128)>, shortcut: Option<&Entry>, first: &str| {
         // each worker keeps its own rules (and so its own warm regex caches)
@@ -434,16 +455,17 @@ pub fn run(cfg: &Config) -> Result<Summary> {
         process(&engine, rules, renderer, cfg, input, st, shortcut, first)
     };
     std::thread::scope(|scope| -> Result<()> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Option<Entry>, Outcome)>>(2);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
         let inputs_ref = &inputs;
         let sink_ref = &mut sink;
         let bar_ref = &bar;
         let writer = scope.spawn(move || -> Result<()> {
             let mut at = 0;
-            for outcomes in rx {
+            for batch in rx {
                 let t = Instant::now();
-                for (known, outcome) in outcomes {
-                    sink_ref.take(&inputs_ref[at], known, outcome)?;
+                for (known, outcome) in batch.outcomes {
+                    let bufs = (&batch.mentions[..], &batch.relations[..]);
+                    sink_ref.take(&inputs_ref[at], known, outcome, bufs)?;
                     at += 1;
                     bar_ref.inc(1);
                 }
@@ -451,10 +473,10 @@ pub fn run(cfg: &Config) -> Result<Summary> {
             }
             Ok(())
         });
-        for (chunk, chunk_stats) in inputs.chunks(CHUNK).zip(stats.chunks(CHUNK)) {
+        'chunks: for (chunk, chunk_stats) in inputs.chunks(CHUNK).zip(stats.chunks(CHUNK)) {
             let known: Vec<Option<Entry>> =
                 chunk.iter().map(|i| known_reader.get(&i.rel)).collect();
-            let mut outcomes: Vec<(Option<Entry>, Outcome)> = pool.install(|| {
+            let outcomes: Vec<(Option<Entry>, Outcome)> = pool.install(|| {
                 chunk
                     .par_iter()
                     .zip(chunk_stats)
@@ -470,25 +492,34 @@ pub fn run(cfg: &Config) -> Result<Summary> {
                     .collect()
             });
             // unchanged articles take their rows from the previous CSVs (read in path
-            // order); those whose rows are not there intact are extracted again
-            let t = Instant::now();
-            let redo = reuse_unchanged(reuse.as_mut(), &mut outcomes);
-            lap(&TIMES.reuse, t);
-            if !redo.is_empty() {
-                let again: Vec<(usize, Outcome)> = pool.install(|| {
-                    redo.into_par_iter()
-                        .map(|(k, first)| {
-                            let st = stat(&chunk[k].abs);
-                            (k, work(&chunk[k], st, None, &first))
-                        })
-                        .collect()
-                });
-                for (k, outcome) in again {
-                    outcomes[k].1 = outcome;
+            // order); those whose rows are not there intact are extracted again. Sent
+            // in small batches, so few reused rows are in memory at once.
+            let mut outcomes = outcomes.into_iter();
+            for part in chunk.chunks(BATCH) {
+                let t = Instant::now();
+                let mut batch = Batch {
+                    outcomes: outcomes.by_ref().take(part.len()).collect(),
+                    mentions: Vec::new(),
+                    relations: Vec::new(),
+                };
+                let redo = reuse_unchanged(reuse.as_mut(), &mut batch);
+                lap(&TIMES.reuse, t);
+                if !redo.is_empty() {
+                    let again: Vec<(usize, Outcome)> = pool.install(|| {
+                        redo.into_par_iter()
+                            .map(|(k, first)| {
+                                let st = stat(&part[k].abs);
+                                (k, work(&part[k], st, None, &first))
+                            })
+                            .collect()
+                    });
+                    for (k, outcome) in again {
+                        batch.outcomes[k].1 = outcome;
+                    }
                 }
-            }
-            if tx.send(outcomes).is_err() {
-                break; // the writer stopped with an error; join() reports it
+                if tx.send(batch).is_err() {
+                    break 'chunks; // the writer stopped with an error; join() reports it
+                }
             }
         }
         drop(tx);
@@ -501,7 +532,7 @@ pub fn run(cfg: &Config) -> Result<Summary> {
     let t = Instant::now();
     let (previous, matched) = known_reader.finish();
     let mut summary = sink.finish(&store, &engine, previous - matched)?;
-    lap(&TIMES.write, t);
+    lap(&TIMES.commit, t);
     warnings.append(&mut summary.1);
     let mut summary = summary.0;
     summary.warnings = warnings.len();
@@ -510,14 +541,12 @@ pub fn run(cfg: &Config) -> Result<Summary> {
 }
 
 /// Replaces each `Unchanged` outcome by the previous run's rendering of it, read back
-/// from the committed CSVs and checked against the hashes in the cache. Returns the
+/// from the committed CSVs into the batch's buffers and checked against the hashes in
+/// the cache. Returns the
 /// indices (and first-processed dates) of those that must be extracted again.
-fn reuse_unchanged(
-    mut reuse: Option<&mut Reuse>,
-    outcomes: &mut [(Option<Entry>, Outcome)],
-) -> Vec<(usize, String)> {
+fn reuse_unchanged(mut reuse: Option<&mut Reuse>, batch: &mut Batch) -> Vec<(usize, String)> {
     let mut redo = Vec::new();
-    for (k, (_, outcome)) in outcomes.iter_mut().enumerate() {
+    for (k, (_, outcome)) in batch.outcomes.iter_mut().enumerate() {
         if !matches!(outcome, Outcome::Unchanged(_)) {
             continue;
         }
@@ -525,14 +554,12 @@ fn reuse_unchanged(
         else {
             continue;
         };
-        match reuse.as_deref_mut().and_then(|r| r.take(&entry.path, &entry.hash)) {
-            Some(rendered) => {
-                *outcome = Outcome::Fresh {
-                    entry,
-                    rendered,
-                    warning: None,
-                }
-            }
+        let (m, r) = (&mut batch.mentions, &mut batch.relations);
+        match reuse
+            .as_deref_mut()
+            .and_then(|u| u.take(&entry.path, &entry.hash, m, r))
+        {
+            Some(reused) => *outcome = Outcome::Reused { entry, reused },
             // the cache lost it or its rows were edited: extract again (it still
             // counts as unchanged)
             None => {
@@ -622,16 +649,61 @@ impl Sink {
         })
     }
 
-    /// Takes one article's outcome (articles arrive in path order).
-    fn take(&mut self, input: &Input, known: Option<Entry>, outcome: Outcome) -> Result<()> {
-        let (entry, rendered) = match outcome {
+    /// Takes one article's outcome (articles arrive in path order); `bufs` are its
+    /// batch's buffers of reused rows.
+    fn take(
+        &mut self,
+        input: &Input,
+        known: Option<Entry>,
+        outcome: Outcome,
+        bufs: (&[u8], &[u8]),
+    ) -> Result<()> {
+        let (entry, facts, m, m_hash, r, r_hash) = match outcome {
             Outcome::Fresh {
                 entry,
                 rendered,
                 warning,
             } => {
                 self.warnings.extend(warning);
-                (entry, rendered)
+                self.rows
+                    .add(&rendered.mentions_csv, &rendered.relations_csv)?;
+                let Rendered {
+                    facts,
+                    mentions_csv,
+                    relations_csv,
+                    mentions_hash,
+                    relations_hash,
+                } = rendered;
+                let (m, r) = (mentions_csv.len() as u64, relations_csv.len() as u64);
+                (entry, facts, m, mentions_hash, r, relations_hash)
+            }
+            Outcome::Reused { entry, reused } => {
+                let slice = |buf: &[u8], b: &Block| -> Result<std::ops::Range<usize>> {
+                    let from = usize::try_from(b.offset)?;
+                    let to = from + usize::try_from(b.len)?;
+                    if to > buf.len() {
+                        bail!("internal: reused rows of {} out of range", entry.path);
+                    }
+                    Ok(from..to)
+                };
+                let (mr, rr) = (
+                    slice(bufs.0, &reused.mentions)?,
+                    slice(bufs.1, &reused.relations)?,
+                );
+                self.rows.add(&bufs.0[mr], &bufs.1[rr])?;
+                let Reused {
+                    facts,
+                    mentions,
+                    relations,
+                } = reused;
+                (
+                    entry,
+                    facts,
+                    mentions.len,
+                    mentions.hash,
+                    relations.len,
+                    relations.hash,
+                )
             }
             Outcome::Skipped(w) => {
                 self.warnings.push(w);
@@ -646,21 +718,20 @@ impl Sink {
             Some(old) if old.hash == entry.hash => self.summary.unchanged += 1,
             Some(_) => self.summary.changed += 1,
         }
-        self.rows.add(&rendered)?;
         let mentions = Block {
             offset: self.at.0,
-            len: rendered.mentions_csv.len() as u64,
-            hash: rendered.mentions_hash,
+            len: m,
+            hash: m_hash,
         };
         let relations = Block {
             offset: self.at.1,
-            len: rendered.relations_csv.len() as u64,
-            hash: rendered.relations_hash,
+            len: r,
+            hash: r_hash,
         };
-        self.at.0 += mentions.len;
-        self.at.1 += relations.len;
+        self.at.0 += m;
+        self.at.1 += r;
         let labels = &self.labels;
-        self.graph.add(&rendered.facts, &|id: &str| {
+        self.graph.add(&facts, &|id: &str| {
             labels.get(id).cloned().unwrap_or_else(|| id.to_string())
         });
         store::write_record(
@@ -668,7 +739,7 @@ impl Sink {
             &CacheRecord {
                 path: entry.path.clone(),
                 hash: entry.hash.clone(),
-                facts: rendered.facts,
+                facts,
                 mentions,
                 relations,
             },
@@ -827,13 +898,14 @@ fn report(cfg: &Config, warnings: &[String], s: &Summary, started: Instant) {
     if cfg.timings {
         let ms = |c: &AtomicU64| c.load(Ordering::Relaxed) as f64 / 1e6;
         eprintln!(
-            "newsgraph: stage cpu-ms read+hash {:.0}, normalise {:.0}, tag {:.0}, relate {:.0}; wall-ms reuse {:.0}, write {:.0}",
+            "newsgraph: stage cpu-ms read+hash {:.0}, normalise {:.0}, tag {:.0}, relate {:.0}; wall-ms reuse {:.0}, write {:.0}, commit {:.0}",
             ms(&TIMES.read),
             ms(&TIMES.normalise),
             ms(&TIMES.tag),
             ms(&TIMES.relate),
             ms(&TIMES.reuse),
-            ms(&TIMES.write)
+            ms(&TIMES.write),
+            ms(&TIMES.commit)
         );
     }
     // the summary line is always printed: --quiet only hides the progress bar

@@ -12,7 +12,7 @@
 //! renames first, and a staging folder without a journal is discarded. So a kill at
 //! any moment leaves either the previous set or the new one, never a mix.
 
-use crate::write::{ArticleFacts, Rendered};
+use crate::write::ArticleFacts;
 use anyhow::{bail, Context as _, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -314,7 +314,11 @@ const CSVS: [&str; 4] = ["mentions.csv", "relations.csv", "nodes.csv", "edges.cs
 /// `size mtime-ns` of a file.
 fn stamp(path: &Path) -> Option<String> {
     let m = fs::metadata(path).ok()?;
-    let t = m.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    let t = m
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
     Some(format!("{} {}", m.len(), t.as_nanos()))
 }
 
@@ -451,36 +455,39 @@ impl BlockReader {
         })
     }
 
-    /// The bytes of `block` if they are still what was written (length and hash).
-    fn read(&mut self, block: &Block) -> Option<Vec<u8>> {
+    /// Appends the bytes of `block` to `out` if they are still what was written (length
+    /// and hash); leaves `out` as it was otherwise.
+    fn read_into(&mut self, block: &Block, out: &mut Vec<u8>) -> bool {
         if self.broken || block.offset < self.pos {
-            return None;
+            return false;
         }
         let skip = block.offset - self.pos;
         if skip > 0 {
             let Ok(skip) = i64::try_from(skip) else {
                 self.broken = true;
-                return None;
+                return false;
             };
             if self.r.seek_relative(skip).is_err() {
                 self.broken = true;
-                return None;
+                return false;
             }
             self.pos = block.offset;
         }
-        let mut out = Vec::new();
-        match (&mut self.r).take(block.len).read_to_end(&mut out) {
-            Ok(n) => self.pos += n as u64,
-            Err(_) => {
-                self.broken = true;
-                return None;
-            }
-        }
-        if out.len() as u64 != block.len {
+        let from = out.len();
+        let read = (&mut self.r).take(block.len).read_to_end(out);
+        let got = (out.len() - from) as u64;
+        self.pos += got;
+        if read.is_err() || got != block.len {
+            // the file ends early or cannot be read: nothing after this can be right
             self.broken = true;
-            return None;
+            out.truncate(from);
+            return false;
         }
-        (xxhash_rust::xxh3::xxh3_64(&out) == block.hash).then_some(out)
+        if xxhash_rust::xxh3::xxh3_64(&out[from..]) != block.hash {
+            out.truncate(from);
+            return false;
+        }
+        true
     }
 }
 
@@ -492,22 +499,50 @@ pub struct Reuse {
     relations: BlockReader,
 }
 
+/// An article taken over from the previous run.
+#[derive(Debug)]
+pub struct Reused {
+    /// What the graph needs of it.
+    pub facts: ArticleFacts,
+    /// Where its mention rows are in the batch's mentions buffer, and their hash.
+    pub mentions: Block,
+    /// Where its relation rows are in the batch's relations buffer, and their hash.
+    pub relations: Block,
+}
+
 impl Reuse {
-    /// The article `path`, rendered by the previous run from bytes with `hash`, with its
-    /// rows read back from the committed CSVs. `None` when the cache has no such record
-    /// or the rows in the CSVs are not the ones written (edited, truncated, replaced):
-    /// the caller extracts the article again. Paths must be asked in ascending order.
-    pub fn take(&mut self, path: &str, hash: &str) -> Option<Rendered> {
+    /// The article `path` as the previous run rendered it from bytes with `hash`: its
+    /// rows are read back from the committed CSVs and appended to `m` and `r`. `None`
+    /// (and `m`, `r` unchanged) when the cache has no such record or the rows in the
+    /// CSVs are not the ones written (edited, truncated, replaced): the caller extracts
+    /// the article again. Paths must be asked in ascending order.
+    pub fn take(
+        &mut self,
+        path: &str,
+        hash: &str,
+        m: &mut Vec<u8>,
+        r: &mut Vec<u8>,
+    ) -> Option<Reused> {
         let rec = self.cache.take(path, hash)?;
+        let (m_at, r_at) = (m.len() as u64, r.len() as u64);
         // both blocks are read whatever the first gives, so the readers stay in step
-        let m = self.mentions.read(&rec.mentions);
-        let r = self.relations.read(&rec.relations);
-        Some(Rendered {
+        let m_ok = self.mentions.read_into(&rec.mentions, m);
+        let r_ok = self.relations.read_into(&rec.relations, r);
+        if !(m_ok && r_ok) {
+            m.truncate(m_at as usize);
+            r.truncate(r_at as usize);
+            return None;
+        }
+        Some(Reused {
             facts: rec.facts,
-            mentions_csv: m?,
-            relations_csv: r?,
-            mentions_hash: rec.mentions.hash,
-            relations_hash: rec.relations.hash,
+            mentions: Block {
+                offset: m_at,
+                ..rec.mentions
+            },
+            relations: Block {
+                offset: r_at,
+                ..rec.relations
+            },
         })
     }
 }

@@ -323,3 +323,115 @@ fn assert_one_header(out: &Path, context: &str) {
         );
     }
 }
+
+/// The line of `text` at `at` (0-based), as a byte range without its `\n`.
+fn line_range(text: &[u8], at: usize) -> std::ops::Range<usize> {
+    let mut start = 0;
+    for _ in 0..at {
+        start += text[start..].iter().position(|&b| b == b'\n').unwrap() + 1;
+    }
+    let len = text[start..].iter().position(|&b| b == b'\n').unwrap();
+    start..start + len
+}
+
+/// Rewrites an output CSV and gives it an mtime of its own (an edit within the same
+/// timestamp tick as the commit, with the same size, would look untouched).
+fn edit_csv(out: &Path, name: &str, f: impl FnOnce(&mut Vec<u8>)) {
+    let p = out.join(name);
+    let mut bytes = fs::read(&p).unwrap();
+    f(&mut bytes);
+    fs::write(&p, bytes).unwrap();
+    set_mtime(&p, UNIX_EPOCH + Duration::from_secs(1_650_000_000));
+}
+
+/// A rerun copies unchanged articles' rows from the previous mentions.csv and
+/// relations.csv after checking their hashes. A user who edits, truncates, replaces or
+/// removes an output CSV between runs still gets the bytes of a fresh `--full` run.
+#[test]
+fn edited_output_csvs_are_repaired() {
+    type Edit = fn(&Path, &Path, &Path);
+    let edits: &[(&str, Edit, Counts)] = &[
+        (
+            "one digit of a mention row changed (same size), inputs untouched",
+            |_, out, _| {
+                edit_csv(out, "mentions.csv", |b| {
+                    let n = b.iter().filter(|&&c| c == b'\n').count();
+                    let row = line_range(b, n / 2);
+                    let digit = row.start + b[row].iter().position(u8::is_ascii_digit).unwrap();
+                    b[digit] = if b[digit] == b'1' { b'2' } else { b'1' };
+                })
+            },
+            Counts::of(6, 0, 0, 6, 0),
+        ),
+        (
+            "mentions.csv truncated to half, one article added",
+            |input, out, _| {
+                edit_csv(out, "mentions.csv", |b| b.truncate(b.len() / 2));
+                write_file(input, "c-added.txt", &sample(7));
+            },
+            Counts::of(7, 1, 0, 6, 0),
+        ),
+        (
+            "a relation row made longer in the middle of relations.csv",
+            |_, out, _| {
+                edit_csv(out, "relations.csv", |b| {
+                    let n = b.iter().filter(|&&c| c == b'\n').count();
+                    let row = line_range(b, n / 2);
+                    b.splice(row.end..row.end, *b" (edited)");
+                })
+            },
+            Counts::of(7, 0, 0, 7, 0),
+        ),
+        (
+            "mentions.csv replaced by an older run's, an article removed",
+            |input, out, keep| {
+                fs::copy(keep.join("mentions.csv"), out.join("mentions.csv")).unwrap();
+                fs::remove_file(input.join("a0.txt")).unwrap();
+            },
+            Counts::of(6, 0, 0, 6, 1),
+        ),
+        (
+            "relations.csv removed, nodes.csv and edges.csv emptied",
+            |_, out, _| {
+                fs::remove_file(out.join("relations.csv")).unwrap();
+                edit_csv(out, "nodes.csv", Vec::clear);
+                edit_csv(out, "edges.csv", Vec::clear);
+            },
+            Counts::of(6, 0, 0, 6, 0),
+        ),
+    ];
+    let t = tmp();
+    let (input, out, keep) = (
+        t.path().join("in"),
+        t.path().join("out"),
+        t.path().join("first"),
+    );
+    for k in 0..6 {
+        write_file(
+            &input,
+            &format!("{}{k}.txt", ["a", "d/b"][k % 2]),
+            &sample(k),
+        );
+    }
+    run(&input, &out, &[]).ok();
+    fs::create_dir_all(&keep).unwrap();
+    fs::copy(out.join("mentions.csv"), keep.join("mentions.csv")).unwrap();
+    for (what, edit, want) in edits {
+        let before = read_csvs(&out);
+        edit(&input, &out, &keep);
+        assert_ne!(
+            try_read_csvs(&out).map(Option::unwrap_or_default),
+            before,
+            "{what}: the edit changed nothing"
+        );
+        let (r, fresh) = run_and_fresh(&input, &out, &gazetteers(), &[]);
+        let r = r.ok();
+        assert_eq!(r.counts(), *want, "{what}\n{}", r.stderr);
+        assert!(r.warnings().is_empty(), "{what}: {}", r.stderr);
+        assert_same(&read_csvs(&out), &fresh, what);
+        // and the repaired set serves the next run as usual
+        let r = run(&input, &out, &[]).ok();
+        assert_eq!(r.counts().unchanged, want.articles, "{what}: next run");
+        assert_same(&read_csvs(&out), &fresh, &format!("{what}: next run"));
+    }
+}
