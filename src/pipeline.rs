@@ -759,17 +759,15 @@ impl Sink {
         removed: usize,
     ) -> Result<(Summary, Vec<String>)> {
         let (m, r) = self.rows.finish();
-        Store::seal(m)?;
-        Store::seal(r)?;
-        Store::seal(self.cache_out)?;
         let manifest = self.manifest.into_inner().map_err(|e| e.into_error())?;
-        Store::seal(manifest)?;
         let mut nodes = store.stage("nodes.csv")?;
         self.graph.write_nodes(&mut nodes, &engine.gazetteer)?;
-        Store::seal(nodes)?;
         let mut edges = store.stage("edges.csv")?;
         self.graph.write_edges(&mut edges)?;
-        Store::seal(edges)?;
+        let mut sealed = vec![m, r, self.cache_out, manifest, nodes, edges];
+        for w in &mut sealed {
+            w.flush()?; // the stamps below need the final sizes
+        }
         let mut summary = self.summary;
         summary.removed = removed;
         summary.mentions = self.graph.mentions;
@@ -788,7 +786,8 @@ impl Sink {
             summary.edges,
             store.staged_stamps()?
         )?;
-        Store::seal(state)?;
+        sealed.push(state);
+        Store::seal_all(sealed)?;
         store.commit()?;
         Ok((summary, self.warnings))
     }
