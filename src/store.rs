@@ -5,7 +5,9 @@
 //! where its rows are in the committed `mentions.csv` and `relations.csv`, with their
 //! xxh3-64 hashes, so a rerun copies an unchanged article's rows from the previous CSVs
 //! after checking them),
-//! `.newsgraph/state.csv` (the fingerprint of program and data, totals), a lock file
+//! `.newsgraph/state.csv` (the fingerprint of program and data, totals, size and mtime
+//! of each committed CSV so a rerun with nothing to do still notices an edited CSV),
+//! a lock file
 //! with the holder's pid, and a commit journal: every run stages its complete set of
 //! outputs in `.newsgraph/staging/`, fsyncs them, records the renames in
 //! `.newsgraph/journal`, then renames; a run that finds a journal finishes those
