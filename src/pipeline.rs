@@ -455,7 +455,9 @@ pub fn run(cfg: &Config) -> Result<Summary> {
         process(&engine, rules, renderer, cfg, input, st, shortcut, first)
     };
     std::thread::scope(|scope| -> Result<()> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
+        // room for a chunk's batches: the pool goes on to the next chunk while the
+        // writer takes this one
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(CHUNK / BATCH);
         let inputs_ref = &inputs;
         let sink_ref = &mut sink;
         let bar_ref = &bar;
