@@ -436,7 +436,7 @@ impl Gazetteer {
 
 /// Calls `f` with the word in lowercase; short ASCII words are lowered on the stack,
 /// since look-ups run for every capitalised word of every article.
-fn with_lowercase<T>(word: &str, f: impl FnOnce(&str) -> T) -> T {
+pub(crate) fn with_lowercase<T>(word: &str, f: impl FnOnce(&str) -> T) -> T {
     if !word.bytes().any(|b| b.is_ascii_uppercase()) && word.is_ascii() {
         return f(word);
     }
