@@ -130,10 +130,30 @@ pub struct Gazetteer {
     pub patterns: Vec<Vec<Candidate>>,
     automaton: AhoCorasick,
     titles: HashSet<String>,
-    title_words: HashSet<String>,
     given_names: HashSet<String>,
-    cues: HashMap<String, Vec<Cue>>,
+    /// Title words and person cues by lowercase word: one look-up answers every question
+    /// the tagger asks about a capitalised word.
+    roles: HashMap<Vec<u8>, Roles>,
     by_id: HashMap<String, u32>,
+}
+
+/// What a lowercase word is in `titles.txt` and `person_cues.tsv`.
+#[derive(Debug, Clone, Copy, Default)]
+struct Roles {
+    title_word: bool,
+    before: bool,
+    after: bool,
+    never: bool,
+}
+
+impl Roles {
+    fn has(self, cue: Cue) -> bool {
+        match cue {
+            Cue::Before => self.before,
+            Cue::After => self.after,
+            Cue::Never => self.never,
+        }
+    }
 }
 
 /// What a word says about a capitalised name next to it (`person_cues.tsv`).
@@ -314,13 +334,14 @@ impl Gazetteer {
             Err(e) => b.errors.push(e),
         }
         let titles = words(&src.titles, &mut b.errors, true);
-        let title_words = titles
-            .iter()
-            .flat_map(|t| t.split(' '))
-            .map(str::to_string)
-            .collect();
+        let mut roles: HashMap<Vec<u8>, Roles> = HashMap::default();
+        for word in titles.iter().flat_map(|t| t.split(' ')) {
+            roles
+                .entry(word.as_bytes().to_vec())
+                .or_default()
+                .title_word = true;
+        }
         let given_names = words(&src.given_names, &mut b.errors, false);
-        let mut cues: HashMap<String, Vec<Cue>> = HashMap::default();
         match src.person_cues.table(&["word", "cue"]) {
             Ok(rows) => {
                 for r in rows {
@@ -336,9 +357,14 @@ impl Gazetteer {
                             continue;
                         }
                     };
-                    cues.entry(r.fields[0].to_lowercase())
-                        .or_default()
-                        .push(cue);
+                    let word = roles
+                        .entry(r.fields[0].to_lowercase().into_bytes())
+                        .or_default();
+                    match cue {
+                        Cue::Before => word.before = true,
+                        Cue::After => word.after = true,
+                        Cue::Never => word.never = true,
+                    }
                 }
             }
             Err(e) => b.errors.push(e),
@@ -368,9 +394,8 @@ impl Gazetteer {
             patterns: b.patterns,
             automaton,
             titles,
-            title_words,
             given_names,
-            cues,
+            roles,
             by_id: b.by_id,
         })
     }
@@ -387,7 +412,7 @@ impl Gazetteer {
 
     /// Is this word part of some title ("president", "foreign", "minister")?
     pub fn is_title_word(&self, word: &str) -> bool {
-        with_lowercase(word, |w| self.title_words.contains(w))
+        self.roles(word).title_word
     }
 
     /// Is this whole phrase a title ("prime minister", "premier")?
@@ -402,7 +427,30 @@ impl Gazetteer {
 
     /// Does this word carry this person cue (case ignored)?
     pub fn cue(&self, word: &str, cue: Cue) -> bool {
-        with_lowercase(word, |w| self.cues.get(w).is_some_and(|c| c.contains(&cue)))
+        self.roles(word).has(cue)
+    }
+
+    /// Can this word be part of a name the gazetteer does not know: it is no title word
+    /// and no `never` or `before` cue (one look-up instead of three).
+    pub fn may_be_name_word(&self, word: &str) -> bool {
+        let r = self.roles(word);
+        !(r.title_word || r.never || r.before)
+    }
+
+    fn roles(&self, word: &str) -> Roles {
+        let mut buf = [0u8; 32];
+        if word.is_ascii() && word.len() <= buf.len() {
+            // lowered on the stack: this runs for every capitalised word of every article
+            let lower = &mut buf[..word.len()];
+            lower.copy_from_slice(word.as_bytes());
+            lower.make_ascii_lowercase();
+            return self.roles.get(&*lower).copied().unwrap_or_default();
+        }
+        let lower = word.to_lowercase();
+        self.roles
+            .get(lower.as_bytes())
+            .copied()
+            .unwrap_or_default()
     }
 
     /// Every alias with its entity id (for `newsgraph aliases`), in pattern order.
