@@ -38,10 +38,10 @@ pub struct Tagged {
 
 /// A match of the automaton before the context rules run.
 #[derive(Debug, Clone)]
-struct Hit {
+struct Hit<'g> {
     start: usize,
     end: usize,
-    target: Target,
+    target: &'g Target,
     form: Form,
 }
 
@@ -72,7 +72,7 @@ fn known(doc: &Doc, gaz: &Gazetteer) -> Vec<Mention> {
         while sentence + 1 < doc.sentences.len() && doc.sentences[sentence].end <= hit.start {
             sentence += 1;
         }
-        let entity = match &hit.target {
+        let entity = match hit.target {
             Target::Entity(e, _) => *e,
             Target::Ambiguous(list) => match list.iter().copied().find(|e| seen_full.contains(e)) {
                 Some(e) => e,
@@ -375,7 +375,7 @@ pub fn slug(name: &str) -> String {
 
 /// Raw automaton hits that pass the word-boundary and case rules.
 #[inline(never)]
-fn scan(text: &str, gaz: &Gazetteer) -> Vec<Hit> {
+fn scan<'g>(text: &str, gaz: &'g Gazetteer) -> Vec<Hit<'g>> {
     let ac = gaz.automaton();
     let bytes = text.as_bytes();
     let mut hits = Vec::new();
@@ -404,7 +404,7 @@ fn scan(text: &str, gaz: &Gazetteer) -> Vec<Hit> {
                 hits.push(Hit {
                     start: s,
                     end: e,
-                    target: c.target.clone(),
+                    target: &c.target,
                     form,
                 });
                 at = e;
@@ -449,11 +449,8 @@ fn is_modifier(gaz: &Gazetteer, m: &Mention) -> bool {
 fn title_between(text: &str, from: usize, to: usize, gaz: &Gazetteer) -> bool {
     let gap = text[from..to].trim();
     let gap = gap.strip_prefix("'s").unwrap_or(gap).trim();
-    let words: Vec<&str> = gap.split_whitespace().collect();
-    !words.is_empty()
-        && words
-            .iter()
-            .all(|w| gaz.is_title_word(w.trim_end_matches(',')))
+    let mut words = gap.split_whitespace().peekable();
+    words.peek().is_some() && words.all(|w| gaz.is_title_word(w.trim_end_matches(',')))
 }
 
 /// After a modifier, a title that ends a noun phrase ("Indian premier said"): its end.
