@@ -262,7 +262,12 @@ fn unknown_people(doc: &Doc, gaz: &Gazetteer, known: &[Mention]) -> (Vec<Mention
         let i = known.partition_point(|m| m.end <= s);
         known.get(i).is_some_and(|m| m.start < e)
     };
-    let free = |w: &Word| !covered(w.start, w.end) && name_shaped(w.text, gaz);
+    // the first character settles most words; a covered word needs no look-up
+    let free = |w: &Word| {
+        w.text.chars().next().is_some_and(char::is_uppercase)
+            && !covered(w.start, w.end)
+            && name_shaped(w.text, gaz)
+    };
     let mut words = Vec::new();
     for (si, span) in doc.sentences.iter().enumerate() {
         // no run and no bare surname can start in a sentence without a free word, and
