@@ -284,6 +284,9 @@ pub struct Pattern {
     /// [`WordIndex::build`]; checking it is a few bit scans, and skips most rules on most
     /// sentences.
     seq: Vec<u32>,
+    /// The row of one required words element, the trigger's if it has one: the rule
+    /// is only worth trying on sentences where it occurs.
+    anchor: Option<u32>,
     /// The first element that consumes a token, when it is not optional: a match can
     /// only start where it matches.
     first: Option<usize>,
@@ -442,6 +445,7 @@ impl Pattern {
         Ok(Pattern {
             elems,
             seq: Vec::new(),
+            anchor: None,
             first,
         })
     }
@@ -464,6 +468,12 @@ impl Pattern {
                 w.link(lex);
             }
         }
+    }
+
+    /// The [`Hits`] row that must be present for the pattern to match (none when it
+    /// has no required words).
+    pub fn anchor(&self) -> Option<u32> {
+        self.anchor
     }
 
     /// Could the pattern match at `from` or later? A quick test on [`Hits`]: false
@@ -668,6 +678,8 @@ pub struct Skeleton<'a> {
 pub struct Hits {
     width: usize,
     bits: Vec<u64>,
+    /// The rows with at least one token marked, one bit each.
+    present: Vec<u64>,
 }
 
 impl Hits {
@@ -675,6 +687,20 @@ impl Hits {
     fn get(&self, id: u32, ti: usize) -> bool {
         let w = ti / 64;
         w < self.width && self.bits[id as usize * self.width + w] & (1 << (ti % 64)) != 0
+    }
+
+    /// The rows with a token marked, in increasing order.
+    pub fn present(&self) -> impl Iterator<Item = u32> + '_ {
+        self.present.iter().enumerate().flat_map(|(w, &bits)| {
+            let mut bits = bits;
+            std::iter::from_fn(move || {
+                (bits != 0).then(|| {
+                    let b = bits.trailing_zeros();
+                    bits &= bits - 1;
+                    (w * 64) as u32 + b
+                })
+            })
+        })
     }
 
     fn row(&self, id: u32) -> &[u64] {
@@ -782,6 +808,18 @@ impl WordIndex {
                     _ => None,
                 })
                 .collect();
+            let open = p.elems.iter().position(|e| *e == Elem::Open).unwrap_or(0);
+            let required = |e: &(usize, &Elem)| matches!(e.1, Elem::Words(_, false));
+            let mut elems = p.elems.iter().enumerate();
+            p.anchor = match elems
+                .clone()
+                .skip(open)
+                .find(required)
+                .or_else(|| elems.find(required))
+            {
+                Some((_, Elem::Words(w, _))) => Some(w.may_row()),
+                _ => None,
+            };
         }
         let mut ix = WordIndex {
             stems,
@@ -812,6 +850,9 @@ impl WordIndex {
         // one row per element, and a last row for the entities
         let ents = self.stems.len();
         hits.bits.resize((ents + 1) * width, 0);
+        hits.present.clear();
+        hits.present.resize(ents.div_ceil(64), 0);
+        let present = &mut hits.present;
         for (ti, t) in toks.iter().enumerate() {
             if t.is_ent() {
                 hits.bits[ents * width + ti / 64] |= 1 << (ti % 64);
@@ -819,7 +860,10 @@ impl WordIndex {
             }
             let n = t.node as usize;
             let bit = 1 << (ti % 64);
-            let mut set = |id: u32| hits.bits[id as usize * width + ti / 64] |= bit;
+            let mut set = |id: u32| {
+                hits.bits[id as usize * width + ti / 64] |= bit;
+                present[id as usize / 64] |= 1 << (id % 64);
+            };
             if t.flags & WHOLE != 0 {
                 let range = self.exact_at[n] as usize..self.exact_at[n + 1] as usize;
                 self.exact_ids[range].iter().for_each(|&id| set(id));
@@ -1035,7 +1079,11 @@ pub(crate) mod tests {
         for t in [3usize, 64, 100] {
             bits[2 + t / 64] |= 1 << (t % 64);
         }
-        let hits = Hits { width: 2, bits };
+        let hits = Hits {
+            width: 2,
+            bits,
+            present: Vec::new(),
+        };
         let next = [
             (0, Some(3)),
             (4, Some(64)),

@@ -143,7 +143,15 @@ struct Bufs {
     b: Vec<Tok>,
     skel: Vec<Token>,
     hits: Hits,
-    scratch: Scratch,
+    scratch: RuleScratch,
+}
+
+/// What trying the rules on one sentence reuses.
+#[derive(Default)]
+struct RuleScratch {
+    /// Rules whose anchor words occur in the sentence.
+    wanted: Vec<bool>,
+    pattern: Scratch,
 }
 
 /// A sentence ready for the rules.
@@ -453,7 +461,7 @@ fn extract(
     sentence: &Sentence,
     gaz: &Entities,
     rules: &Rules,
-    scratch: &mut Scratch,
+    scratch: &mut RuleScratch,
     out: &mut Vec<Relation>,
 ) {
     let Sentence { text, si, toks, sk } = sentence;
@@ -467,12 +475,26 @@ fn extract(
     if rules.debug {
         eprintln!("skeleton {si}: {}", show(text, toks, 0, toks.len()));
     }
-    // block rules first, so they can claim pairs before the others see them
-    let order = rules
-        .rules
-        .iter()
-        .filter(|r| r.block)
-        .chain(rules.rules.iter().filter(|r| !r.block));
+    // only rules whose anchor words occur; block rules first, so they can claim pairs
+    // before the others see them
+    let wanted = &mut scratch.wanted;
+    wanted.clear();
+    wanted.resize(rules.rules.len(), false);
+    for row in sk.hits.present() {
+        for &r in rules
+            .by_anchor
+            .get(row as usize)
+            .map_or(&[][..], Vec::as_slice)
+        {
+            wanted[r] = true;
+        }
+    }
+    rules.unanchored.iter().for_each(|&r| wanted[r] = true);
+    let order = (0..rules.rules.len())
+        .filter(|&r| wanted[r] && rules.rules[r].block)
+        .chain((0..rules.rules.len()).filter(|&r| wanted[r] && !rules.rules[r].block))
+        .map(|r| &rules.rules[r]);
+    let scratch = &mut scratch.pattern;
     for rule in order.filter(|r| r.pattern.possible(sk, 0)) {
         let directed = rules.types[rule.relation].directed;
         let mut at = 0;

@@ -185,6 +185,11 @@ pub struct Rules {
     pub lexicon: Lexicon,
     /// The rules' words elements by lexicon node.
     pub index: WordIndex,
+    /// Rules by the [`crate::pattern::Hits`] row of their anchor: a sentence only tries
+    /// the rules whose anchor words it holds (and those in `unanchored`).
+    pub by_anchor: Vec<Vec<usize>>,
+    /// Rules without required words, tried on every sentence.
+    pub unanchored: Vec<usize>,
 }
 
 impl Rules {
@@ -325,6 +330,20 @@ impl Rules {
             rules.iter_mut().map(|r: &mut Rule| &mut r.pattern),
             &lexicon,
         );
+        let mut by_anchor: Vec<Vec<usize>> = Vec::new();
+        let mut unanchored = Vec::new();
+        for (i, r) in rules.iter().enumerate() {
+            match r.pattern.anchor() {
+                Some(row) => {
+                    let row = row as usize;
+                    if by_anchor.len() <= row {
+                        by_anchor.resize(row + 1, Vec::new());
+                    }
+                    by_anchor[row].push(i);
+                }
+                None => unanchored.push(i),
+            }
+        }
         cues.iter_mut().for_each(|(p, _)| p.link(&lexicon));
         anaphors.iter_mut().for_each(|(p, _)| p.link(&lexicon));
         let mut anaphor_starts = NodeSet::with_capacity(lexicon.len());
@@ -349,6 +368,8 @@ impl Rules {
             apposition_openers,
             lexicon,
             index,
+            by_anchor,
+            unanchored,
             debug: std::env::var_os("NEWSGRAPH_DEBUG").is_some(),
             types,
             rules,
