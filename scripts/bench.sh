@@ -183,7 +183,7 @@ nwarn=$(grep -c 'newsgraph: warning' "$LOG/full-j$JOBS_PAR.err" || true)
 
 TL=$(grep 'stage cpu-ms' "$LOG/full-j$JOBS_PAR.err" | tail -n 1 || true)
 if [ -n "$TL" ]; then
-  read -r T_READ T_NORM T_TAG T_REL T_WRITE <<<"$(echo "$TL" | grep -o '[0-9][0-9.]*' | tr '\n' ' ')"
+  read -r T_READ T_NORM T_TAG T_REL T_WRITE _ <<<"$(echo "$TL" | grep -o '[0-9][0-9.]*' | tr '\n' ' ')"
   CPU=$(calc '%.3f' "$T_READ + $T_NORM + $T_TAG + $T_REL")
   pct() { calc '%.0f' "100 * $1 / ($CPU > 0 ? $CPU : 1)"; }
   printf 'stages jobs=%s: cpu-s read+hash %s (%s%%), normalise %s (%s%%), tag %s (%s%%), relate %s (%s%%); wall-s write %s (%s%% of run)\n' \
