@@ -268,24 +268,55 @@ pub struct Walk {
 impl Lexicon {
     /// Walks a word down the trie.
     pub fn walk(&self, word: &[u8]) -> Walk {
-        let mut n = Lexicon::ROOT;
-        let mut whole = true;
-        let mut tail = 0;
-        for (i, &b) in word.iter().enumerate() {
-            if !(b.is_ascii_alphabetic() || b == b'\'') {
-                tail = i as u32 + 1;
-            }
-            if whole {
-                match self.step(n, b) {
-                    Some(c) => n = c,
-                    None => whole = false,
-                }
+        let mut w = self.walker();
+        word.iter().for_each(|&b| w.push(b));
+        w.finish()
+    }
+
+    /// A walk fed one byte at a time, for a tokeniser that finds the word's end as it goes.
+    pub fn walker(&self) -> Walker<'_> {
+        Walker {
+            lex: self,
+            node: Lexicon::ROOT,
+            whole: true,
+            tail: 0,
+            len: 0,
+        }
+    }
+}
+
+/// A [`Walk`] in progress.
+#[derive(Debug, Clone)]
+pub struct Walker<'a> {
+    lex: &'a Lexicon,
+    node: Node,
+    whole: bool,
+    tail: u32,
+    len: u32,
+}
+
+impl Walker<'_> {
+    /// The word's next byte.
+    #[inline]
+    pub fn push(&mut self, b: u8) {
+        self.len += 1;
+        if !(b.is_ascii_alphabetic() || b == b'\'') {
+            self.tail = self.len;
+        }
+        if self.whole {
+            match self.lex.step(self.node, b) {
+                Some(c) => self.node = c,
+                None => self.whole = false,
             }
         }
+    }
+
+    /// Where the word ended up.
+    pub fn finish(self) -> Walk {
         Walk {
-            node: n,
-            whole,
-            tail,
+            node: self.node,
+            whole: self.whole,
+            tail: self.tail,
         }
     }
 }

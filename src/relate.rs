@@ -10,7 +10,7 @@
 //! person, a sentence-initial "It" to the previous sentence's subject.
 
 use crate::gazetteer::{Entities, Gazetteer, Kind};
-use crate::lexicon::Lexicon;
+use crate::lexicon::{Grammar, Lexicon, Walk};
 use crate::normalise::Doc;
 use crate::pattern::{Hits, Scratch, Skeleton, Slot, Token};
 use crate::rules::{Anaphor, Modality, Rules};
@@ -164,6 +164,36 @@ struct Sentence<'a> {
     sk: Skeleton<'a>,
 }
 
+/// Byte classes for the tokeniser (ASCII only; other bytes start multi-byte chars).
+const SPACE: u8 = 1;
+/// Punctuation that is a token of its own.
+const PUNCT: u8 = 2;
+/// Letters, digits, `$` and `%`: the body of a word.
+const WORD: u8 = 4;
+/// Letters and digits.
+const ALNUM: u8 = 8;
+/// `' , - . / &`: may join two parts of one word ("U.S", "1,000", "anti-dumping").
+const JOIN: u8 = 16;
+
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = match c {
+            b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' => SPACE,
+            b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' => WORD | ALNUM,
+            b'$' | b'%' => WORD,
+            b',' | b'-' | b'.' => PUNCT | JOIN,
+            b';' | b':' | b'(' | b')' | b'[' | b']' | b'"' | b'!' | b'?' => PUNCT,
+            b'\'' | b'/' | b'&' => JOIN,
+            _ => 0,
+        };
+        b += 1;
+    }
+    t
+};
+
 /// Splits a sentence into skeleton tokens; mentions become entity tokens.
 fn tokens(
     text: &str,
@@ -176,71 +206,95 @@ fn tokens(
     let g = &lex.grammar;
     let bytes = text.as_bytes();
     out.clear();
-    let push = |out: &mut Vec<Tok>, span: Range<usize>, clause_break: bool| {
+    let push = |out: &mut Vec<Tok>, span: Range<usize>, walk: Walk, clause_break: bool| {
         out.push(Tok {
-            token: Token::from_walk(lex.walk(&bytes[span.clone()]), clause_break),
+            token: Token::from_walk(walk, clause_break),
             ent: None,
             span,
             synthetic: None,
         })
     };
+    let end = span.end;
     let mut i = span.start;
     let mut mi = 0;
-    while i < span.end {
+    while i < end {
         while mi < ms.len() && ms[mi].start < i {
             mi += 1;
         }
         if mi < ms.len() && ms[mi].start == i {
-            // "met President Trump": a title before a person belongs to the name
-            if is_kind(gaz, ms[mi].entity, Kind::Person) {
-                while out.last().is_some_and(|t| {
-                    t.ent.is_none()
-                        && t.synthetic.is_none()
-                        && gaz.gaz.is_title_word(&text[t.span.clone()])
-                }) {
-                    out.pop();
-                }
-            }
-            if out.last().is_some_and(|t| t.token.is(g.the)) {
-                out.pop();
-            }
-            out.push(Tok {
-                token: Token::ENT,
-                ent: Some(ms[mi].entity),
-                span: ms[mi].start..ms[mi].end,
-                synthetic: None,
-            });
+            entity(text, &ms[mi], gaz, g, out);
             i = ms[mi].end;
             mi += 1;
             continue;
         }
-        let (c, n) = match bytes[i] {
-            b if b < 0x80 => (b as char, 1),
-            _ => match text[i..span.end].chars().next() {
-                Some(c) => (c, c.len_utf8()),
-                None => break,
-            },
-        };
-        if c.is_whitespace() {
-            i += n;
-        } else if c == '\'' && is_possessive(&text[i..span.end]) {
-            push(out, i..i + 2, false);
-            i += 2;
-        } else if matches!(
-            c,
-            ',' | ';' | ':' | '(' | ')' | '[' | ']' | '"' | '!' | '?' | '.' | '-'
-        ) {
-            push(out, i..i + 1, matches!(c, ',' | ';' | ':'));
-            i += 1;
-        } else if !c.is_alphanumeric() && c != '$' && c != '%' {
-            i += n; // quotes and symbols carry no meaning here
+        let b = bytes[i];
+        let n = if b < 0x80 {
+            let class = CLASS[b as usize];
+            if class & SPACE != 0 {
+                i += 1;
+                continue;
+            }
+            if b == b'\'' && is_possessive(&text[i..end]) {
+                push(out, i..i + 2, lex.walk(&bytes[i..i + 2]), false);
+                i += 2;
+                continue;
+            }
+            if class & PUNCT != 0 {
+                push(
+                    out,
+                    i..i + 1,
+                    lex.walk(&bytes[i..i + 1]),
+                    matches!(b, b',' | b';' | b':'),
+                );
+                i += 1;
+                continue;
+            }
+            if class & WORD == 0 {
+                i += 1; // quotes and symbols carry no meaning here
+                continue;
+            }
+            1
         } else {
-            let next_mention = ms.get(mi).map_or(span.end, |m| m.start).min(span.end);
-            let j = word_end(text, i, next_mention).max(i + n);
-            push(out, i..j, bytes[i..j].contains(&b','));
-            i = j;
+            let Some(c) = text[i..end].chars().next() else {
+                break;
+            };
+            if !c.is_alphanumeric() {
+                i += c.len_utf8(); // spaces, quotes and symbols outside ASCII
+                continue;
+            }
+            c.len_utf8()
+        };
+        let limit = ms.get(mi).map_or(end, |m| m.start).min(end);
+        let (j, walk, comma) = word(text, i, limit, lex);
+        let (j, walk) = if j > i {
+            (j, walk)
+        } else {
+            (i + n, lex.walk(&bytes[i..i + n]))
+        };
+        push(out, i..j, walk, comma);
+        i = j;
+    }
+}
+
+/// An entity token; "met President Trump": a title (and "the") before a person
+/// belongs to the name.
+fn entity(text: &str, m: &Mention, gaz: &Entities, g: &Grammar, out: &mut Vec<Tok>) {
+    if is_kind(gaz, m.entity, Kind::Person) {
+        while out.last().is_some_and(|t| {
+            t.ent.is_none() && t.synthetic.is_none() && gaz.gaz.is_title_word(&text[t.span.clone()])
+        }) {
+            out.pop();
         }
     }
+    if out.last().is_some_and(|t| t.token.is(g.the)) {
+        out.pop();
+    }
+    out.push(Tok {
+        token: Token::ENT,
+        ent: Some(m.entity),
+        span: m.start..m.end,
+        synthetic: None,
+    });
 }
 
 /// Is this an English possessive "'s" standing alone (not "'sake")?
@@ -252,7 +306,7 @@ fn is_possessive(rest: &str) -> bool {
 fn alnum_at(text: &str, at: usize, limit: usize) -> bool {
     match text.as_bytes().get(at) {
         _ if at >= limit => false,
-        Some(&b) if b < 0x80 => b.is_ascii_alphanumeric(),
+        Some(&b) if b < 0x80 => CLASS[b as usize] & ALNUM != 0,
         Some(_) => text[at..limit]
             .chars()
             .next()
@@ -261,37 +315,52 @@ fn alnum_at(text: &str, at: usize, limit: usize) -> bool {
     }
 }
 
-/// End of the word starting at `i`: letters, digits, `$` and `%`, joined by `- . / &`,
-/// an apostrophe (but not a possessive "'s") or a comma between digits.
-fn word_end(text: &str, i: usize, limit: usize) -> usize {
+/// The word starting at `i`: letters, digits, `$` and `%`, joined by `- . / &`, an
+/// apostrophe (but not a possessive "'s") or a comma between digits. Returns its end,
+/// its walk down the lexicon (made on the way) and whether it holds a comma ("1,000").
+fn word(text: &str, i: usize, limit: usize, lex: &Lexicon) -> (usize, Walk, bool) {
     let bytes = text.as_bytes();
+    let mut walker = lex.walker();
+    let mut comma = false;
     let mut j = i;
-    while j < limit {
-        let (ch, len) = match bytes[j] {
-            b if b < 0x80 => (b as char, 1),
-            _ => match text[j..limit].chars().next() {
-                Some(c) => (c, c.len_utf8()),
-                None => break,
-            },
-        };
-        let ok = if ch.is_alphanumeric() || matches!(ch, '$' | '%') {
-            true
-        } else if j == i || !alnum_at(text, j + len, limit) {
-            false
-        } else {
-            match ch {
-                '\'' => !is_possessive(&text[j..limit]),
-                ',' => j > 0 && bytes[j - 1].is_ascii_digit(),
-                '-' | '.' | '/' | '&' => true,
-                _ => false,
-            }
-        };
-        if !ok {
+    loop {
+        while j < limit && CLASS[bytes[j] as usize] & WORD != 0 {
+            walker.push(bytes[j]);
+            j += 1;
+        }
+        if j >= limit {
             break;
         }
-        j += len;
+        let b = bytes[j];
+        if b < 0x80 {
+            let joins = CLASS[b as usize] & JOIN != 0
+                && j > i
+                && alnum_at(text, j + 1, limit)
+                && match b {
+                    b'\'' => !is_possessive(&text[j..limit]),
+                    b',' => bytes[j - 1].is_ascii_digit(),
+                    _ => true,
+                };
+            if !joins {
+                break;
+            }
+            comma |= b == b',';
+            walker.push(b);
+            j += 1;
+        } else {
+            // no joiner is outside ASCII: only letters and digits continue a word
+            match text[j..limit].chars().next() {
+                Some(c) if c.is_alphanumeric() => {
+                    bytes[j..j + c.len_utf8()]
+                        .iter()
+                        .for_each(|&x| walker.push(x));
+                    j += c.len_utf8();
+                }
+                _ => break,
+            }
+        }
     }
-    j
+    (j, walker.finish(), comma)
 }
 
 /// Drops short appositions between commas right after an entity, so the entity stays
@@ -344,15 +413,15 @@ fn resolve(toks: &[Tok], ctx: &mut Context, gaz: &Entities, rules: &Rules, out: 
     };
     let mut i = 0;
     while i < toks.len() {
-        let starts = toks[i].token.is_ent() || rules.anaphor_starts.contains(toks[i].token.node());
-        let hit = starts
-            .then(|| {
-                rules
-                    .anaphors
-                    .iter()
-                    .find(|(p, a)| *a != Anaphor::Apposition && p.matches_at(toks, i, |_, _| false))
-            })
-            .flatten();
+        // only anaphors that start with this word can match here
+        let candidates = match toks[i].token.word() {
+            Some(n) => rules.anaphors_at[n as usize].as_slice(),
+            None => &[],
+        };
+        let hit = candidates
+            .iter()
+            .map(|&a| &rules.anaphors[a])
+            .find(|(p, _)| p.matches_at(toks, i, |_, _| false));
         let Some((phrase, kind)) = hit else {
             out.push(toks[i].clone());
             i += 1;
@@ -706,6 +775,35 @@ mod tests {
             .collect();
         out.sort();
         out
+    }
+
+    #[test]
+    fn tokens_cases() {
+        let g = small();
+        let r = rules();
+        let ents = Entities {
+            gaz: &g,
+            extra: &[],
+        };
+        let cases: [(&str, &[&str]); 8] = [
+            ("U.S. tariffs, 25%", &["U.S", ".", "tariffs", ",", "25%"]),
+            ("India's ties", &["India", "'s", "ties"]),
+            ("the 'sake' of it", &["the", "sake", "of", "it"]),
+            ("1,000 or 1, 2", &["1,000", "or", "1", ",", "2"]),
+            (
+                "anti-dumping duties - a/b & c&d",
+                &["anti-dumping", "duties", "-", "a/b", "c&d"],
+            ),
+            ("Türkiye's “exports”", &["Türkiye", "'s", "exports"]),
+            ("don't stop", &["don't", "stop"]),
+            ("(\"x\")! ?", &["(", "\"", "x", "\"", ")", "!", "?"]),
+        ];
+        for (text, want) in cases {
+            let mut out = Vec::new();
+            tokens(text, 0..text.len(), &[], &ents, &r.lexicon, &mut out);
+            let got: Vec<&str> = out.iter().map(|t| t.text(text)).collect();
+            assert_eq!(got, want, "{text}");
+        }
     }
 
     struct Case {

@@ -177,8 +177,9 @@ pub struct Rules {
     pub debug: bool,
     /// Anaphors, longest first.
     pub anaphors: Vec<(Phrase, Anaphor)>,
-    /// First words of anaphors other than appositions.
-    pub anaphor_starts: NodeSet,
+    /// For each lexicon node, the anaphors (other than appositions) whose first word it
+    /// is, in the order of `anaphors`.
+    pub anaphors_at: Vec<Vec<usize>>,
     /// One-word anaphors that open an apposition ("a", "its").
     pub apposition_openers: NodeSet,
     /// Every word of the rules, cues and anaphors.
@@ -346,15 +347,15 @@ impl Rules {
         }
         cues.iter_mut().for_each(|(p, _)| p.link(&lexicon));
         anaphors.iter_mut().for_each(|(p, _)| p.link(&lexicon));
-        let mut anaphor_starts = NodeSet::with_capacity(lexicon.len());
+        let mut anaphors_at: Vec<Vec<usize>> = vec![Vec::new(); lexicon.len()];
         let mut apposition_openers = NodeSet::with_capacity(lexicon.len());
-        for (p, a) in &anaphors {
+        for (i, (p, a)) in anaphors.iter().enumerate() {
             match (a, p.first()) {
                 (Anaphor::Apposition, Some(n)) if p.is_word() => apposition_openers.insert(n),
                 (Anaphor::Apposition, _) => {}
-                (_, Some(n)) => anaphor_starts.insert(n),
-                // a suffix-first anaphor could start anywhere: the resolver tries it at every token
-                (_, None) => (0..lexicon.len() as Node).for_each(|n| anaphor_starts.insert(n)),
+                (_, Some(n)) => anaphors_at[n as usize].push(i),
+                // a suffix-first anaphor could start at any word
+                (_, None) => anaphors_at.iter_mut().for_each(|v| v.push(i)),
             }
         }
         let (cue_index, suffix_cues) = index_cues(&cues);
@@ -364,7 +365,7 @@ impl Rules {
         Ok(Rules {
             cue_index,
             suffix_cues,
-            anaphor_starts,
+            anaphors_at,
             apposition_openers,
             lexicon,
             index,
