@@ -79,7 +79,7 @@ impl Engine {
                 dir.display()
             );
         }
-        // the automaton and the rule regexes compile independently: build them side by side
+        // the automaton and the rule matchers compile independently: build them side by side
         let (gazetteer, rules) = rayon::join(|| Gazetteer::load(dir), || Rules::load(dir));
         let (gazetteer, rules) = match (gazetteer, rules) {
             (Ok(g), Ok(r)) => (g, r),
@@ -98,21 +98,10 @@ impl Engine {
         })
     }
 
-    /// Runs the stages on one article's bytes.
+    /// Runs the stages on one article's bytes, returning owned rows (tests and tools;
+    /// a run renders straight to CSV bytes with [`Engine::render`]).
     pub fn extract(&self, article: &str, raw: &[u8], fallback_date: &str) -> (ArticleRows, Doc) {
-        self.extract_with(&self.rules, article, raw, fallback_date)
-    }
-
-    /// As [`Engine::extract`], with a worker's own copy of the rules (regex caches are
-    /// per copy, so workers do not contend for them).
-    pub fn extract_with(
-        &self,
-        rules: &Rules,
-        article: &str,
-        raw: &[u8],
-        fallback_date: &str,
-    ) -> (ArticleRows, Doc) {
-        let x = self.analyse(rules, article, raw, fallback_date);
+        let x = self.analyse(&self.rules, article, raw, fallback_date);
         let rows = ArticleRows {
             date: x.date.clone(),
             mentions: self
@@ -128,17 +117,16 @@ impl Engine {
         (rows, x.doc)
     }
 
-    /// As [`Engine::extract_with`], rendering the rows straight to CSV bytes (no owned
-    /// rows are built): what a run does. Same bytes as `Rendered::new` of the rows.
-    pub fn render_with(
+    /// As [`Engine::extract`], rendering the rows straight to CSV bytes (no owned rows
+    /// are built): what a run does. Same bytes as `Rendered::new` of the rows.
+    pub fn render(
         &self,
-        rules: &Rules,
         renderer: &mut RowRenderer,
         article: &str,
         raw: &[u8],
         fallback_date: &str,
     ) -> csv::Result<(Rendered, Doc)> {
-        let x = self.analyse(rules, article, raw, fallback_date);
+        let x = self.analyse(&self.rules, article, raw, fallback_date);
         let rendered = renderer.render(
             x.date.clone(),
             people(&x.tagged),
@@ -442,17 +430,15 @@ pub fn run(cfg: &Config) -> Result<Summary> {
     let mut sink = Sink::new(&store, &engine)?;
     let mut reuse = if prev.reusable { store.reuse() } else { None };
     let mut known_reader = store.manifest();
-    let workers: Vec<std::sync::Mutex<(Rules, RowRenderer)>> =
-        (0..pool.current_num_threads().max(1))
-            .map(|_| std::sync::Mutex::new((engine.rules.clone(), RowRenderer::default())))
-            .collect();
-    // runs `process` on a pool thread with that thread's own rules and renderer
+    // the rules and gazetteer are shared read-only; each pool thread keeps its own
+    // renderer, whose buffers are reused from article to article
+    let renderers: Vec<std::sync::Mutex<RowRenderer>> = (0..pool.current_num_threads().max(1))
+        .map(|_| std::sync::Mutex::new(RowRenderer::default()))
+        .collect();
     let work = |input: &Input, st: Option<(u64, i128)>, shortcut: Option<&Entry>, first: &str| {
-        // each worker keeps its own rules (and so its own warm regex caches)
-        let slot = rayon::current_thread_index().unwrap_or(0) % workers.len();
-        let mut w = workers[slot].lock().unwrap_or_else(|e| e.into_inner());
-        let (rules, renderer) = &mut *w;
-        process(&engine, rules, renderer, cfg, input, st, shortcut, first)
+        let slot = rayon::current_thread_index().unwrap_or(0) % renderers.len();
+        let mut renderer = renderers[slot].lock().unwrap_or_else(|e| e.into_inner());
+        process(&engine, &mut renderer, cfg, input, st, shortcut, first)
     };
     std::thread::scope(|scope| -> Result<()> {
         // room for a chunk's batches: the pool goes on to the next chunk while the
@@ -811,7 +797,6 @@ fn stat(path: &Path) -> Option<(u64, i128)> {
 #[allow(clippy::too_many_arguments)]
 fn process(
     engine: &Engine,
-    rules: &Rules,
     renderer: &mut RowRenderer,
     cfg: &Config,
     input: &Input,
@@ -851,7 +836,7 @@ fn process(
             "{name}: binary file (NUL byte at offset {at}); skipped"
         ));
     }
-    let (rendered, doc) = match engine.render_with(rules, renderer, &input.rel, &raw, first) {
+    let (rendered, doc) = match engine.render(renderer, &input.rel, &raw, first) {
         Ok(r) => r,
         Err(e) => return Outcome::Skipped(format!("{name}: cannot render rows ({e}); skipped")),
     };
