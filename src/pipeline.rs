@@ -73,12 +73,7 @@ pub struct Engine {
 impl Engine {
     /// Loads and compiles everything in a gazetteer folder; any bad row stops here.
     pub fn load(dir: &Path) -> Result<Engine> {
-        if !dir.is_dir() {
-            bail!(
-                "gazetteer folder {} does not exist (pass --gazetteers DIR)",
-                dir.display()
-            );
-        }
+        gazetteer_folder(dir)?;
         // the automaton and the rule matchers compile independently: build them side by side
         let (gazetteer, rules) = rayon::join(|| Gazetteer::load(dir), || Rules::load(dir));
         let (gazetteer, rules) = match (gazetteer, rules) {
@@ -261,6 +256,17 @@ fn date_prefix(article: &str) -> Option<String> {
 }
 
 /// Hash of the program version and every data file of the gazetteer folder.
+/// Stops with a clear message when the gazetteer folder is missing.
+fn gazetteer_folder(dir: &Path) -> Result<()> {
+    if !dir.is_dir() {
+        bail!(
+            "gazetteer folder {} does not exist (pass --gazetteers DIR)",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
 fn fingerprint(dir: &Path) -> Result<String> {
     let mut names: Vec<PathBuf> = fs::read_dir(dir)
         .with_context(|| format!("cannot list {}", dir.display()))?
@@ -406,7 +412,16 @@ pub fn run(cfg: &Config) -> Result<Summary> {
             cfg.input.display()
         );
     }
-    let engine = Engine::load(&cfg.gazetteers)?;
+    gazetteer_folder(&cfg.gazetteers)?;
+    // Compiling the gazetteers is most of a no-op rerun's time. When the last run into
+    // this folder used exactly this data (so it compiled), wait until there is work;
+    // otherwise compile now, so bad data stops the run before anything is written.
+    let data = fingerprint(&cfg.gazetteers)?;
+    let same_data = Store::recorded_fingerprint(&cfg.output).as_deref() == Some(data.as_str());
+    let early = match cfg.full || !same_data {
+        true => Some(Engine::load(&cfg.gazetteers)?),
+        false => None,
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.jobs)
         .build()?;
@@ -416,8 +431,8 @@ pub fn run(cfg: &Config) -> Result<Summary> {
 
     let mut warnings = Vec::new();
     let inputs = walk(&cfg.input, &mut warnings)?;
-    let prev = Previous {
-        reusable: !cfg.full && store.state().get("fingerprint") == Some(&engine.fingerprint),
+    let mut prev = Previous {
+        reusable: !cfg.full && store.state().get("fingerprint") == Some(&data),
     };
     let stats: Vec<Option<(u64, i128)>> =
         pool.install(|| inputs.par_iter().map(|i| stat(&i.abs)).collect());
@@ -425,6 +440,12 @@ pub fn run(cfg: &Config) -> Result<Summary> {
         report(cfg, &warnings, &summary, started);
         return Ok(summary);
     }
+    let engine = match early {
+        Some(engine) => engine,
+        None => Engine::load(&cfg.gazetteers)?,
+    };
+    // a data file edited while this run started must not reuse results of the old data
+    prev.reusable &= engine.fingerprint == data;
 
     let bar = progress(cfg, inputs.len());
     let mut sink = Sink::new(&store, &engine)?;

@@ -104,6 +104,20 @@ impl Drop for Lock {
     }
 }
 
+/// `state.csv` as key -> value (empty when missing or unreadable).
+fn read_state(path: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let Ok(text) = fs::read_to_string(path) else {
+        return out;
+    };
+    for line in text.lines().skip(1) {
+        if let Some((k, v)) = line.split_once(',') {
+            out.insert(k.to_string(), v.to_string());
+        }
+    }
+    out
+}
+
 impl Store {
     /// Prepares `out` (creating it) and its state folder.
     pub fn open(out: &Path) -> Result<Store> {
@@ -267,16 +281,13 @@ impl Store {
 
     /// Reads `state.csv` into key -> value.
     pub fn state(&self) -> BTreeMap<String, String> {
-        let mut out = BTreeMap::new();
-        let Ok(text) = fs::read_to_string(self.dir.join("state.csv")) else {
-            return out;
-        };
-        for line in text.lines().skip(1) {
-            if let Some((k, v)) = line.split_once(',') {
-                out.insert(k.to_string(), v.to_string());
-            }
-        }
-        out
+        read_state(&self.dir.join("state.csv"))
+    }
+
+    /// The fingerprint the last run into `out` recorded, read without creating or
+    /// locking anything (a guess: the run checks again under the lock).
+    pub fn recorded_fingerprint(out: &Path) -> Option<String> {
+        read_state(&out.join(".newsgraph").join("state.csv")).remove("fingerprint")
     }
 
     /// Do all four CSVs exist?
