@@ -16,7 +16,7 @@ use crate::write::{
     ArticleRows, Graph, MentionRef, RelationRef, Rendered, RowRenderer, RowWriter, MENTION_COLUMNS,
     RELATION_COLUMNS,
 };
-use anyhow::{bail, Context as _, Result};
+use anyhow::{anyhow, bail, Context as _, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -418,24 +418,36 @@ pub fn run(cfg: &Config) -> Result<Summary> {
     // otherwise compile now, so bad data stops the run before anything is written.
     let data = fingerprint(&cfg.gazetteers)?;
     let same_data = Store::recorded_fingerprint(&cfg.output).as_deref() == Some(data.as_str());
-    let early = match cfg.full || !same_data {
-        true => Some(Engine::load(&cfg.gazetteers)?),
-        false => None,
-    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.jobs)
         .build()?;
+    // the input folder is walked and stat'ed while the gazetteers compile (reading
+    // writes nothing, so a data error still leaves the output untouched)
+    let mut warnings = Vec::new();
+    let (early, found) = std::thread::scope(|scope| {
+        let load = (cfg.full || !same_data).then(|| scope.spawn(|| Engine::load(&cfg.gazetteers)));
+        let found = walk(&cfg.input, &mut warnings).map(|inputs| {
+            let stats: Vec<Option<(u64, i128)>> =
+                pool.install(|| inputs.par_iter().map(|i| stat(&i.abs)).collect());
+            (inputs, stats)
+        });
+        let early = load.map(|h| {
+            h.join().unwrap_or_else(|_| {
+                Err(anyhow!(
+                    "compiling the gazetteers panicked (a bug: please report it)"
+                ))
+            })
+        });
+        (early.transpose(), found)
+    });
+    let early = early?;
+    let (inputs, stats) = found?;
     let store = Store::open(&cfg.output)?;
     let _lock = store.lock()?;
     store.recover()?;
-
-    let mut warnings = Vec::new();
-    let inputs = walk(&cfg.input, &mut warnings)?;
     let mut prev = Previous {
         reusable: !cfg.full && store.state().get("fingerprint") == Some(&data),
     };
-    let stats: Vec<Option<(u64, i128)>> =
-        pool.install(|| inputs.par_iter().map(|i| stat(&i.abs)).collect());
     if let Some(summary) = nothing_changed(&store, &prev, &inputs, &stats, warnings.len()) {
         report(cfg, &warnings, &summary, started);
         return Ok(summary);
