@@ -150,7 +150,7 @@ struct Bufs {
 #[derive(Default)]
 struct RuleScratch {
     /// Rules whose anchor words occur in the sentence.
-    wanted: Vec<bool>,
+    wanted: Vec<usize>,
     pattern: Scratch,
 }
 
@@ -548,21 +548,16 @@ fn extract(
     // before the others see them
     let wanted = &mut scratch.wanted;
     wanted.clear();
-    wanted.resize(rules.rules.len(), false);
     for row in sk.hits.present() {
-        for &r in rules
-            .by_anchor
-            .get(row as usize)
-            .map_or(&[][..], Vec::as_slice)
-        {
-            wanted[r] = true;
+        if let Some(list) = rules.by_anchor.get(row as usize) {
+            wanted.extend_from_slice(list);
         }
     }
-    rules.unanchored.iter().for_each(|&r| wanted[r] = true);
-    let order = (0..rules.rules.len())
-        .filter(|&r| wanted[r] && rules.rules[r].block)
-        .chain((0..rules.rules.len()).filter(|&r| wanted[r] && !rules.rules[r].block))
-        .map(|r| &rules.rules[r]);
+    wanted.extend_from_slice(&rules.unanchored);
+    // file order, block rules first
+    wanted.sort_unstable_by_key(|&r| (!rules.rules[r].block, r));
+    wanted.dedup();
+    let order = wanted.iter().map(|&r| &rules.rules[r]);
     let scratch = &mut scratch.pattern;
     for rule in order.filter(|r| r.pattern.possible(sk, 0)) {
         let directed = rules.types[rule.relation].directed;
