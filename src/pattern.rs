@@ -7,7 +7,9 @@
 //! 3 or 8 non-entity tokens, `~` up to 12 tokens within a clause; `<...>` marks the
 //! trigger. Matching is leftmost-first with backtracking, as a regex would do it:
 //! lists and optional parts are greedy, gaps are lazy, alternatives are tried in order.
-//! Working on tokens keeps it cheap: no regex engine and no text is built per sentence.
+//! Working on tokens keeps it cheap: words are lexicon nodes ([`crate::lexicon`]), one
+//! pass per sentence marks where each words element of every rule matches ([`Hits`]),
+//! and a rule is only searched when its required elements occur in order.
 
 use crate::lexicon::{Grammar, Lexicon, Node, NodeSet, Walk};
 use rustc_hash::FxHashMap as HashMap;

@@ -1,7 +1,7 @@
 //! Rules: `gazetteers/relations.tsv` + `modality.tsv` + `pronouns.tsv` -> [`Rules`].
 //!
 //! A rule is a pattern over a sentence's *skeleton*: the lowercased words of the
-//! sentence with every entity mention replaced by an `ENT<n>` token. The pattern language
+//! sentence with every entity mention replaced by an entity token. The pattern language
 //! (documented in README and in the file header) has slots `{A}` (the agent), `{B}` (the
 //! other side), `{AB}` (a list of two or more, all pairs), `{_}` (an entity that takes no
 //! part), words with `*` stems and `|` alternatives, `?` for optional, `@name` macros,
