@@ -220,35 +220,69 @@ fn name_shaped(word: &str, gaz: &Gazetteer) -> bool {
 }
 
 /// Does a span of `text` hold a word for which `free` is true? Only a word that starts
-/// with a capital can be: a piece that starts with a lowercase ASCII letter or a digit
-/// starts with its word, so it is skipped to its end and only the others are cut.
+/// with a capital can be, and its piece then holds an ASCII capital or a non-ASCII byte:
+/// the span is searched eight bytes at a time for those, and only the pieces holding one
+/// are cut (most bytes of news text are lowercase, and this runs over every sentence).
 fn has_free_word(text: &str, span: std::ops::Range<usize>, free: impl Fn(&Word) -> bool) -> bool {
     let bytes = &text.as_bytes()[..span.end];
-    let mut at = span.start;
-    while at < span.end {
-        let stop = bytes[at..]
+    let mut from = span.start;
+    while let Some(c) = next_capital(bytes, from) {
+        let at = bytes[span.start..c]
+            .iter()
+            .rposition(|&b| b == b' ')
+            .map_or(span.start, |p| span.start + p + 1);
+        let stop = bytes[c..]
             .iter()
             .position(|&b| b == b' ')
-            .map_or(span.end, |p| at + p);
-        let b = bytes[at];
-        if !(b.is_ascii_lowercase() || b.is_ascii_digit() || b == b' ') {
-            if let Some((lead, len, closed)) = word_in(&text[at..stop]) {
-                let start = at + lead;
-                let w = Word {
-                    start,
-                    end: start + len,
-                    text: &text[start..start + len],
-                    closed,
-                    free: false,
-                };
-                if free(&w) {
-                    return true;
-                }
+            .map_or(span.end, |p| c + p);
+        if let Some((lead, len, closed)) = word_in(&text[at..stop]) {
+            let start = at + lead;
+            let w = Word {
+                start,
+                end: start + len,
+                text: &text[start..start + len],
+                closed,
+                free: false,
+            };
+            if free(&w) {
+                return true;
             }
         }
-        at = stop + 1;
+        from = stop + 1;
     }
     false
+}
+
+/// Eight 0x01 bytes, for the byte-parallel tests of [`capitals`].
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// The high bit of each byte of `x` (little-endian) that is an ASCII capital or not ASCII.
+fn capitals(x: u64) -> u64 {
+    let high = ONES * 0x80;
+    // with the high bits cleared no byte carries into the next one
+    let low = x & !high;
+    let from_a = low + ONES * (0x80 - u64::from(b'A'));
+    let past_z = low + ONES * (0x80 - u64::from(b'Z') - 1);
+    (from_a & !past_z & high) | (x & high)
+}
+
+/// The first byte at or after `from` that is an ASCII capital or not ASCII.
+fn next_capital(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    while at + 8 <= bytes.len() {
+        let mut chunk = [0u8; 8];
+        chunk.copy_from_slice(&bytes[at..at + 8]);
+        let found = capitals(u64::from_le_bytes(chunk));
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    bytes
+        .get(at..)?
+        .iter()
+        .position(|&b| b.is_ascii_uppercase() || !b.is_ascii())
+        .map(|p| at + p)
 }
 
 /// People named in the text that no gazetteer entry covers, found by context cues.
@@ -580,6 +614,17 @@ mod tests {
         #[test]
         fn ascii_words_agree_with_general(s in "[a-zA-Z0-9.,'\"()s -]{0,12}") {
             proptest::prop_assert_eq!(ascii_word_in(s.as_bytes()), word_in(&s));
+        }
+
+        #[test]
+        fn capitals_are_found_as_one_byte_at_a_time(s in "[a-zA-Z0-9@\\[`{ \u{e9}\u{c9}]{0,30}", from in 0usize..32) {
+            let want = s
+                .bytes()
+                .enumerate()
+                .skip(from)
+                .find(|&(_, b)| b.is_ascii_uppercase() || !b.is_ascii())
+                .map(|(i, _)| i);
+            proptest::prop_assert_eq!(next_capital(s.as_bytes(), from), want);
         }
 
         #[test]
