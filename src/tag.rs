@@ -129,39 +129,136 @@ struct Word<'a> {
     text: &'a str,
     /// Punctuation right after the word (a comma or full stop ends a name).
     closed: bool,
-    /// Name-shaped and not inside a known mention: it can be part of an unknown name.
-    free: bool,
+    /// End of the piece between spaces that holds the word (the next piece starts after it).
+    stop: usize,
 }
 
-/// Fills `out` with the words of a span of `text` (split at spaces).
-fn words_of<'a>(text: &'a str, span: std::ops::Range<usize>, out: &mut Vec<Word<'a>>) {
-    out.clear();
+/// The word of the piece `text[at..stop]` (a piece between spaces), if it has one.
+fn word_of(text: &str, at: usize, stop: usize) -> Option<Word<'_>> {
+    let raw = &text[at..stop];
+    let (lead, len, closed) = if raw.is_ascii() {
+        ascii_word_in(raw.as_bytes())
+    } else {
+        word_in(raw)
+    }?;
+    let start = at + lead;
+    Some(Word {
+        start,
+        end: start + len,
+        text: &text[start..start + len],
+        closed,
+        stop,
+    })
+}
+
+/// The first word of a span of `text` (split at spaces) in a piece starting at `at` or
+/// later; `at` is the start of the span or just after a space in it.
+fn next_word<'a>(text: &'a str, span: &std::ops::Range<usize>, mut at: usize) -> Option<Word<'a>> {
     let bytes = text.as_bytes();
-    let mut at = span.start;
-    // as `text[span].split(' ')`, with a plain byte loop: words are short, and the
-    // general splitter's set-up per piece cost more than the search
     while at <= span.end {
         let stop = bytes[at..span.end]
             .iter()
             .position(|&b| b == b' ')
             .map_or(span.end, |p| at + p);
-        let raw = &text[at..stop];
-        let found = if raw.is_ascii() {
-            ascii_word_in(raw.as_bytes())
-        } else {
-            word_in(raw)
-        };
-        if let Some((lead, len, closed)) = found {
-            let start = at + lead;
-            out.push(Word {
-                start,
-                end: start + len,
-                text: &text[start..start + len],
-                closed,
-                free: false,
-            });
+        if let Some(w) = word_of(text, at, stop) {
+            return Some(w);
         }
         at = stop + 1;
+    }
+    None
+}
+
+/// The last word of a span of `text` in a piece ending before `at`, the start of a piece.
+fn prev_word<'a>(text: &'a str, span: &std::ops::Range<usize>, at: usize) -> Option<Word<'a>> {
+    let bytes = text.as_bytes();
+    let mut stop = at;
+    while stop > span.start {
+        // `stop - 1` is the space in front of the piece after this one
+        let end = stop - 1;
+        let start = bytes[span.start..end]
+            .iter()
+            .rposition(|&b| b == b' ')
+            .map_or(span.start, |p| span.start + p + 1);
+        if let Some(w) = word_of(text, start, end) {
+            return Some(w);
+        }
+        stop = start;
+    }
+    None
+}
+
+/// The first word of a span of `text` for which `free` is true, in a piece starting at
+/// `from` or later (the start of the span or just after a space in it). Only a word that
+/// starts with a capital can be free, and its piece then holds an ASCII capital or a
+/// non-ASCII byte: the span is searched eight bytes at a time for those, and only the
+/// pieces holding one are cut (most bytes of news text are lowercase).
+fn next_free<'a>(
+    text: &'a str,
+    span: &std::ops::Range<usize>,
+    mut from: usize,
+    free: impl Fn(&Word) -> bool,
+) -> Option<Word<'a>> {
+    let bytes = &text.as_bytes()[..span.end];
+    while let Some(c) = next_capital(bytes, from) {
+        let at = bytes[from..c]
+            .iter()
+            .rposition(|&b| b == b' ')
+            .map_or(from, |p| from + p + 1);
+        let stop = bytes[c..]
+            .iter()
+            .position(|&b| b == b' ')
+            .map_or(span.end, |p| c + p);
+        if let Some(w) = word_of(text, at, stop) {
+            if free(&w) {
+                return Some(w);
+            }
+        }
+        from = stop + 1;
+    }
+    None
+}
+
+/// Eight 0x01 bytes, for the byte-parallel tests of [`capitals`].
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// The high bit of each byte of `x` (little-endian) that is an ASCII capital or not ASCII.
+fn capitals(x: u64) -> u64 {
+    let high = ONES * 0x80;
+    // with the high bits cleared no byte carries into the next one
+    let low = x & !high;
+    let from_a = low + ONES * (0x80 - u64::from(b'A'));
+    let past_z = low + ONES * (0x80 - u64::from(b'Z') - 1);
+    (from_a & !past_z & high) | (x & high)
+}
+
+/// The first byte at or after `from` that is an ASCII capital or not ASCII.
+fn next_capital(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    while at + 8 <= bytes.len() {
+        let mut chunk = [0u8; 8];
+        chunk.copy_from_slice(&bytes[at..at + 8]);
+        let found = capitals(u64::from_le_bytes(chunk));
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    bytes
+        .get(at..)?
+        .iter()
+        .position(|&b| b.is_ascii_uppercase() || !b.is_ascii())
+        .map(|p| at + p)
+}
+
+/// Fills `out` with the words of a span of `text` (split at spaces): what [`next_word`]
+/// and [`next_free`] walk through, all at once (the tests compare them).
+#[cfg(test)]
+fn words_of<'a>(text: &'a str, span: std::ops::Range<usize>, out: &mut Vec<Word<'a>>) {
+    out.clear();
+    let mut at = span.start;
+    while let Some(w) = next_word(text, &span, at) {
+        at = w.stop + 1;
+        out.push(w);
     }
 }
 
@@ -219,70 +316,10 @@ fn name_shaped(word: &str, gaz: &Gazetteer) -> bool {
     initial || word
 }
 
-/// Does a span of `text` hold a word for which `free` is true? Only a word that starts
-/// with a capital can be, and its piece then holds an ASCII capital or a non-ASCII byte:
-/// the span is searched eight bytes at a time for those, and only the pieces holding one
-/// are cut (most bytes of news text are lowercase, and this runs over every sentence).
+/// Does a span of `text` hold a word for which `free` is true?
+#[cfg(test)]
 fn has_free_word(text: &str, span: std::ops::Range<usize>, free: impl Fn(&Word) -> bool) -> bool {
-    let bytes = &text.as_bytes()[..span.end];
-    let mut from = span.start;
-    while let Some(c) = next_capital(bytes, from) {
-        let at = bytes[span.start..c]
-            .iter()
-            .rposition(|&b| b == b' ')
-            .map_or(span.start, |p| span.start + p + 1);
-        let stop = bytes[c..]
-            .iter()
-            .position(|&b| b == b' ')
-            .map_or(span.end, |p| c + p);
-        if let Some((lead, len, closed)) = word_in(&text[at..stop]) {
-            let start = at + lead;
-            let w = Word {
-                start,
-                end: start + len,
-                text: &text[start..start + len],
-                closed,
-                free: false,
-            };
-            if free(&w) {
-                return true;
-            }
-        }
-        from = stop + 1;
-    }
-    false
-}
-
-/// Eight 0x01 bytes, for the byte-parallel tests of [`capitals`].
-const ONES: u64 = 0x0101_0101_0101_0101;
-
-/// The high bit of each byte of `x` (little-endian) that is an ASCII capital or not ASCII.
-fn capitals(x: u64) -> u64 {
-    let high = ONES * 0x80;
-    // with the high bits cleared no byte carries into the next one
-    let low = x & !high;
-    let from_a = low + ONES * (0x80 - u64::from(b'A'));
-    let past_z = low + ONES * (0x80 - u64::from(b'Z') - 1);
-    (from_a & !past_z & high) | (x & high)
-}
-
-/// The first byte at or after `from` that is an ASCII capital or not ASCII.
-fn next_capital(bytes: &[u8], from: usize) -> Option<usize> {
-    let mut at = from;
-    while at + 8 <= bytes.len() {
-        let mut chunk = [0u8; 8];
-        chunk.copy_from_slice(&bytes[at..at + 8]);
-        let found = capitals(u64::from_le_bytes(chunk));
-        if found != 0 {
-            return Some(at + (found.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    bytes
-        .get(at..)?
-        .iter()
-        .position(|&b| b.is_ascii_uppercase() || !b.is_ascii())
-        .map(|p| at + p)
+    next_free(text, &span, span.start, free).is_some()
 }
 
 /// People named in the text that no gazetteer entry covers, found by context cues.
@@ -302,48 +339,51 @@ fn unknown_people(doc: &Doc, gaz: &Gazetteer, known: &[Mention]) -> (Vec<Mention
             && !covered(w.start, w.end)
             && name_shaped(w.text, gaz)
     };
-    let mut words = Vec::new();
+    let text = doc.text.as_str();
+    let mut run: Vec<Word> = Vec::with_capacity(4);
     for (si, span) in doc.sentences.iter().enumerate() {
-        // no run and no bare surname can start in a sentence without a free word, and
-        // most sentences (~70% of news text) have none: look at their capitals only
-        if !has_free_word(&doc.text, span.clone(), free) {
-            continue;
-        }
-        words_of(&doc.text, span.clone(), &mut words);
-        for w in words.iter_mut() {
-            w.free = free(w);
-        }
-        let mut i = 0;
-        while i < words.len() {
-            if !words[i].free {
-                i += 1; // neither a run nor a bare surname starts here
-                continue;
-            }
-            let mut j = i;
-            while j < words.len() && j - i < 4 && words[j].free {
-                let closed = words[j].closed;
-                j += 1;
-                if closed {
+        // only free words start a run or are a bare surname, and most sentences (~70% of
+        // news text) have none: walk from one free word to the next, and cut the words
+        // around them only when a rule asks for them
+        let mut from = span.start;
+        while let Some(first) = next_free(text, span, from, free) {
+            let first_at = first.stop; // end of the piece of the run's first word
+            run.clear();
+            run.push(first);
+            while let Some(last) = run.last() {
+                if run.len() == 4 || last.closed {
                     break;
                 }
+                match next_word(text, span, last.stop + 1) {
+                    Some(w) if free(&w) => run.push(w),
+                    _ => break,
+                }
             }
-            let run = &words[i..j];
             let is_initial = |w: &Word| w.text.trim_end_matches('.').chars().count() == 1;
             let ok_shape =
                 run.len() >= 2 && !is_initial(&run[0]) && !is_initial(&run[run.len() - 1]);
+            let (s, e, stop) = (
+                run[0].start,
+                run[run.len() - 1].end,
+                run[run.len() - 1].stop,
+            );
             // the cues are looked up only for a run of the right shape
-            let cue_before =
-                || i > 0 && gaz.cue(words[i - 1].text, Cue::Before) && !words[i - 1].closed;
+            let cue_before = || {
+                // the piece of the run's first word starts after the last space before it
+                let at = text.as_bytes()[span.start..s]
+                    .iter()
+                    .rposition(|&b| b == b' ')
+                    .map_or(span.start, |p| span.start + p + 1);
+                prev_word(text, span, at).is_some_and(|w| gaz.cue(w.text, Cue::Before) && !w.closed)
+            };
             let cue_after = || {
-                j < words.len()
-                    && gaz.cue(words[j].text, Cue::After)
+                next_word(text, span, stop + 1).is_some_and(|w| gaz.cue(w.text, Cue::After))
                     && !run
                         .last()
                         .is_some_and(|w| w.closed && w.text.ends_with('.'))
             };
             let given = || run.first().is_some_and(|w| gaz.is_given_name(w.text));
             if ok_shape && (cue_before() || cue_after() || given()) {
-                let (s, e) = (run[0].start, run[run.len() - 1].end);
                 let name = doc.text[s..e].to_string();
                 let idx = match extra.iter().position(|x| x.label == name) {
                     Some(k) => k,
@@ -366,13 +406,12 @@ fn unknown_people(doc: &Doc, gaz: &Gazetteer, known: &[Mention]) -> (Vec<Mention
                     sentence: si,
                     form: Form::Name,
                 });
-                i = j;
+                from = stop + 1;
                 continue;
             }
             // a bare surname of a person found earlier in this article
-            let w = &words[i];
+            let w = &run[0];
             if !extra.is_empty()
-                && w.free
                 && !found
                     .iter()
                     .any(|m: &Mention| m.start <= w.start && w.end <= m.end)
@@ -390,7 +429,7 @@ fn unknown_people(doc: &Doc, gaz: &Gazetteer, known: &[Mention]) -> (Vec<Mention
                     });
                 }
             }
-            i += 1;
+            from = first_at + 1;
         }
     }
     found.retain(|m| gaz.find(&extra[(m.entity - base) as usize].id).is_none());
@@ -625,6 +664,23 @@ mod tests {
                 .find(|&(_, b)| b.is_ascii_uppercase() || !b.is_ascii())
                 .map(|(i, _)| i);
             proptest::prop_assert_eq!(next_capital(s.as_bytes(), from), want);
+        }
+
+        #[test]
+        fn words_walk_back_as_forward(s in "[a-zA-Z.,'( \u{e9}]{0,40}") {
+            let span = 0..s.len();
+            let mut words = Vec::new();
+            words_of(&s, span.clone(), &mut words);
+            let mut before: Option<usize> = None;
+            for w in &words {
+                let at = s.as_bytes()[..w.start]
+                    .iter()
+                    .rposition(|&b| b == b' ')
+                    .map_or(0, |p| p + 1);
+                let got = prev_word(&s, &span, at).map(|p| p.start);
+                proptest::prop_assert_eq!(got, before, "{:?}", s);
+                before = Some(w.start);
+            }
         }
 
         #[test]
