@@ -191,23 +191,30 @@ fn prev_word<'a>(text: &'a str, span: &std::ops::Range<usize>, at: usize) -> Opt
 /// `from` or later (the start of the span or just after a space in it). Only a word that
 /// starts with a capital can be free, and its piece then holds an ASCII capital or a
 /// non-ASCII byte: the span is searched eight bytes at a time for those, and only the
-/// pieces holding one are cut (most bytes of news text are lowercase).
+/// pieces holding one are cut (most bytes of news text are lowercase). A piece whose
+/// capital at `c` has `taken(c)` true is passed over uncut: `taken` must only say so when
+/// the piece's word cannot be free.
 fn next_free<'a>(
     text: &'a str,
     span: &std::ops::Range<usize>,
     mut from: usize,
     free: impl Fn(&Word) -> bool,
+    taken: impl Fn(usize) -> bool,
 ) -> Option<Word<'a>> {
     let bytes = &text.as_bytes()[..span.end];
     while let Some(c) = next_capital(bytes, from) {
-        let at = bytes[from..c]
-            .iter()
-            .rposition(|&b| b == b' ')
-            .map_or(from, |p| from + p + 1);
         let stop = bytes[c..]
             .iter()
             .position(|&b| b == b' ')
             .map_or(span.end, |p| c + p);
+        if taken(c) {
+            from = stop + 1;
+            continue;
+        }
+        let at = bytes[from..c]
+            .iter()
+            .rposition(|&b| b == b' ')
+            .map_or(from, |p| from + p + 1);
         if let Some(w) = word_of(text, at, stop) {
             if free(&w) {
                 return Some(w);
@@ -319,7 +326,7 @@ fn name_shaped(word: &str, gaz: &Gazetteer) -> bool {
 /// Does a span of `text` hold a word for which `free` is true?
 #[cfg(test)]
 fn has_free_word(text: &str, span: std::ops::Range<usize>, free: impl Fn(&Word) -> bool) -> bool {
-    next_free(text, &span, span.start, free).is_some()
+    next_free(text, &span, span.start, free, |_| false).is_some()
 }
 
 /// People named in the text that no gazetteer entry covers, found by context cues.
@@ -340,13 +347,21 @@ fn unknown_people(doc: &Doc, gaz: &Gazetteer, known: &[Mention]) -> (Vec<Mention
             && name_shaped(w.text, gaz)
     };
     let text = doc.text.as_str();
+    // an ASCII capital is inside the word of its piece: inside a mention, that word is
+    // covered and cannot be free, and it need not be cut to know it
+    let taken = |c: usize| {
+        text.as_bytes()[c].is_ascii_uppercase() && {
+            let i = known.partition_point(|m| m.end <= c);
+            known.get(i).is_some_and(|m| m.start <= c)
+        }
+    };
     let mut run: Vec<Word> = Vec::with_capacity(4);
     for (si, span) in doc.sentences.iter().enumerate() {
         // only free words start a run or are a bare surname, and most sentences (~70% of
         // news text) have none: walk from one free word to the next, and cut the words
         // around them only when a rule asks for them
         let mut from = span.start;
-        while let Some(first) = next_free(text, span, from, free) {
+        while let Some(first) = next_free(text, span, from, free, taken) {
             let first_at = first.stop; // end of the piece of the run's first word
             run.clear();
             run.push(first);
