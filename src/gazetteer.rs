@@ -134,7 +134,26 @@ pub struct Gazetteer {
     /// Title words and person cues by lowercase word: one look-up answers every question
     /// the tagger asks about a capitalised word.
     roles: HashMap<Vec<u8>, Roles>,
+    /// A bit per [`role_slot`] of the keys of `roles`: a clear bit settles most words
+    /// (names) without lowering and hashing them.
+    role_filter: [u64; 64],
     by_id: HashMap<String, u32>,
+}
+
+/// A slot of `Gazetteer::role_filter` for a word in any case: from its length and its
+/// first, second and last bytes with the ASCII case bit set, so a word and its lowercase
+/// (the key of `Gazetteer::roles`) share the slot.
+fn role_slot(word: &[u8]) -> usize {
+    let (Some(&first), Some(&last)) = (word.first(), word.last()) else {
+        return 0;
+    };
+    let second = word.get(1).copied().unwrap_or(0);
+    let mix = (word.len() as u32)
+        .wrapping_mul(0x9E37)
+        .wrapping_add(u32::from(first | 0x20).wrapping_mul(0x85EB))
+        .wrapping_add(u32::from(second | 0x20).wrapping_mul(0xC2B3))
+        .wrapping_add(u32::from(last | 0x20).wrapping_mul(0x27D5));
+    ((mix ^ (mix >> 13)) & 4095) as usize
 }
 
 /// What a lowercase word is in `titles.txt` and `person_cues.tsv`.
@@ -389,6 +408,11 @@ impl Gazetteer {
                     format!("automaton: {e}"),
                 )])
             })?;
+        let mut role_filter = [0u64; 64];
+        for key in roles.keys() {
+            let slot = role_slot(key);
+            role_filter[slot / 64] |= 1 << (slot % 64);
+        }
         Ok(Gazetteer {
             entities: b.entities,
             patterns: b.patterns,
@@ -396,6 +420,7 @@ impl Gazetteer {
             titles,
             given_names,
             roles,
+            role_filter,
             by_id: b.by_id,
         })
     }
@@ -440,6 +465,10 @@ impl Gazetteer {
     fn roles(&self, word: &str) -> Roles {
         let mut buf = [0u8; 32];
         if word.is_ascii() && word.len() <= buf.len() {
+            let slot = role_slot(word.as_bytes());
+            if self.role_filter[slot / 64] & (1 << (slot % 64)) == 0 {
+                return Roles::default(); // no key has this slot (most names)
+            }
             // lowered on the stack: this runs for every capitalised word of every article
             let lower = &mut buf[..word.len()];
             lower.copy_from_slice(word.as_bytes());
@@ -730,6 +759,28 @@ pub(crate) mod tests {
         match Gazetteer::build(&src) {
             Ok(g) => g,
             Err(e) => panic!("test gazetteer: {e}"),
+        }
+    }
+
+    #[test]
+    fn role_filter_passes_every_key_in_any_case() {
+        let g = small();
+        for (key, want) in &g.roles {
+            let Ok(word) = std::str::from_utf8(key) else {
+                continue;
+            };
+            let mut capital = word.to_string();
+            if let Some(first) = capital.get_mut(..1) {
+                first.make_ascii_uppercase();
+            }
+            for w in [word.to_string(), word.to_uppercase(), capital] {
+                let got = g.roles(&w);
+                assert_eq!(
+                    (got.title_word, got.before, got.after, got.never),
+                    (want.title_word, want.before, want.after, want.never),
+                    "{w}"
+                );
+            }
         }
     }
 
