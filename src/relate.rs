@@ -107,7 +107,9 @@ pub fn relate(doc: &Doc, tagged: &Tagged, gaz: &Gazetteer, rules: &Rules) -> Vec
         }
         let ms = &mentions[first..m];
         ctx.sentence = si;
-        {
+        // fewer than two entities and nothing that could refer to one: no relation,
+        // and nothing for later anaphors either
+        if ms.len() >= 2 || rules.may_refer(&doc.text[span.clone()]) {
             let (a, b) = (&mut bufs.a, &mut bufs.b);
             tokens(&doc.text, span.clone(), ms, gaz, &rules.lexicon, a);
             resolve(a, &mut ctx, gaz, rules, b);

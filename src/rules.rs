@@ -14,6 +14,7 @@ use crate::datafile::DataFile;
 use crate::error::{Error, Errors};
 use crate::lexicon::{Lexicon, Node, NodeSet};
 use crate::pattern::{Pattern, Token, WordIndex};
+use aho_corasick::AhoCorasick;
 use rustc_hash::FxHashMap as HashMap;
 
 /// A relation type ("imposes_tariff").
@@ -191,6 +192,9 @@ pub struct Rules {
     pub by_anchor: Vec<Vec<usize>>,
     /// Rules without required words, tried on every sentence.
     pub unanchored: Vec<usize>,
+    /// The last words of the anaphors (other than appositions), to see quickly that a
+    /// sentence has none; `None` when some anaphor ends with a suffix pattern.
+    anaphor_ends: Option<AhoCorasick>,
 }
 
 impl Rules {
@@ -359,6 +363,25 @@ impl Rules {
             }
         }
         let (cue_index, suffix_cues) = index_cues(&cues);
+        let ends: Option<Vec<&str>> = anaphors
+            .iter()
+            .filter(|(_, a)| *a != Anaphor::Apposition)
+            .map(|(p, _)| {
+                p.tokens
+                    .last()
+                    .map(String::as_str)
+                    .filter(|t| !t.starts_with('*'))
+            })
+            .collect();
+        let anaphor_ends = match ends {
+            Some(ends) => Some(
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .build(ends)
+                    .map_err(|e| Errors(vec![pron.error(0, format!("anaphor words: {e}"))]))?,
+            ),
+            None => None,
+        };
         if !errors.is_empty() {
             return Err(Errors(errors));
         }
@@ -371,12 +394,27 @@ impl Rules {
             index,
             by_anchor,
             unanchored,
+            anaphor_ends,
             debug: std::env::var_os("NEWSGRAPH_DEBUG").is_some(),
             types,
             rules,
             cues,
             anaphors,
         })
+    }
+}
+
+impl Rules {
+    /// Could an anaphor occur in this text? False when none of their last words
+    /// stands as a whole word (a quick test: true may still find none).
+    pub fn may_refer(&self, text: &str) -> bool {
+        let Some(ac) = &self.anaphor_ends else {
+            return true;
+        };
+        let b = text.as_bytes();
+        let apart = |i: usize| b.get(i).is_none_or(|c| !c.is_ascii_alphanumeric());
+        ac.find_overlapping_iter(text)
+            .any(|m| (m.start() == 0 || apart(m.start() - 1)) && apart(m.end()))
     }
 }
 
@@ -528,6 +566,32 @@ mod tests {
                 want,
                 "{text} at {at}"
             );
+        }
+    }
+
+    #[test]
+    fn may_refer_sees_whole_anaphor_words_only() {
+        let r = Rules::build(
+            &DataFile::from_text("relations.tsv", ""),
+            &DataFile::from_text("modality.tsv", ""),
+            &DataFile::from_text(
+                "pronouns.tsv",
+                "they\tpair\nthe two countries\tcountries\nhe\tperson\na\tapposition\n",
+            ),
+        )
+        .unwrap();
+        let cases = [
+            ("They met.", true),
+            ("and THEY", true),
+            ("The two countries signed", true),
+            ("He's here", true),
+            ("the theyre shell", false),
+            ("Shell and Sheikh", false),
+            ("a countryside", false),
+            ("", false),
+        ];
+        for (text, want) in cases {
+            assert_eq!(r.may_refer(text), want, "{text}");
         }
     }
 }
