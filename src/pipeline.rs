@@ -291,9 +291,26 @@ fn fingerprint(dir: &Path) -> Result<String> {
 /// An input file found by the walk.
 #[derive(Debug, Clone)]
 struct Input {
-    rel: String,
-    abs: PathBuf,
+    /// Path relative to the input folder, as written to the CSVs (`\xNN` for bytes
+    /// that are not UTF-8).
+    rel: Box<str>,
+    /// The relative path as the system has it, only when it differs from `rel`: the
+    /// list of inputs is the one thing a run holds per article, so it is kept small.
+    os: Option<Box<std::ffi::OsStr>>,
 }
+
+impl Input {
+    /// The file's path under the input folder `root`.
+    fn abs(&self, root: &Path) -> PathBuf {
+        match &self.os {
+            Some(os) => root.join(&**os),
+            None => root.join(&*self.rel),
+        }
+    }
+}
+
+/// Size and modification time (ns since the epoch) of a file.
+type Stamp = (u64, i64);
 
 /// Every `*.txt` file under `dir`, sorted by relative path; problems become warnings.
 fn walk(dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<Input>> {
@@ -342,10 +359,15 @@ fn walk(dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<Input>> {
                         ));
                     }
                 }
-                Ok(_) if name.ends_with(".txt") => out.push(Input {
-                    rel: child,
-                    abs: path,
-                }),
+                Ok(_) if name.ends_with(".txt") => {
+                    let os = path.strip_prefix(dir).ok().map(Path::as_os_str);
+                    out.push(Input {
+                        os: os
+                            .filter(|os| os.to_str() != Some(child.as_str()))
+                            .map(Box::from),
+                        rel: child.into_boxed_str(),
+                    })
+                }
                 Ok(_) => {}
                 Err(e) if name.ends_with(".txt") => warnings.push(format!(
                     "{}: cannot open ({e}; a broken link?); skipped",
@@ -427,8 +449,12 @@ pub fn run(cfg: &Config) -> Result<Summary> {
     let (early, found) = std::thread::scope(|scope| {
         let load = (cfg.full || !same_data).then(|| scope.spawn(|| Engine::load(&cfg.gazetteers)));
         let found = walk(&cfg.input, &mut warnings).map(|inputs| {
-            let stats: Vec<Option<(u64, i128)>> =
-                pool.install(|| inputs.par_iter().map(|i| stat(&i.abs)).collect());
+            let stats: Vec<Option<Stamp>> = pool.install(|| {
+                inputs
+                    .par_iter()
+                    .map(|i| stat(&i.abs(&cfg.input)))
+                    .collect()
+            });
             (inputs, stats)
         });
         let early = load.map(|h| {
@@ -468,7 +494,7 @@ pub fn run(cfg: &Config) -> Result<Summary> {
     let renderers: Vec<std::sync::Mutex<RowRenderer>> = (0..pool.current_num_threads().max(1))
         .map(|_| std::sync::Mutex::new(RowRenderer::default()))
         .collect();
-    let work = |input: &Input, st: Option<(u64, i128)>, shortcut: Option<&Entry>, first: &str| {
+    let work = |input: &Input, st: Option<Stamp>, shortcut: Option<&Entry>, first: &str| {
         let slot = rayon::current_thread_index().unwrap_or(0) % renderers.len();
         let mut renderer = renderers[slot].lock().unwrap_or_else(|e| e.into_inner());
         process(&engine, &mut renderer, cfg, input, st, shortcut, first)
@@ -529,7 +555,7 @@ pub fn run(cfg: &Config) -> Result<Summary> {
                     let again: Vec<(usize, Outcome)> = pool.install(|| {
                         redo.into_par_iter()
                             .map(|(k, first)| {
-                                let st = stat(&part[k].abs);
+                                let st = stat(&part[k].abs(&cfg.input));
                                 (k, work(&part[k], st, None, &first))
                             })
                             .collect()
@@ -598,7 +624,7 @@ fn nothing_changed(
     store: &Store,
     prev: &Previous,
     inputs: &[Input],
-    stats: &[Option<(u64, i128)>],
+    stats: &[Option<Stamp>],
     warnings: usize,
 ) -> Option<Summary> {
     if !prev.reusable || !store.outputs_exist() {
@@ -606,9 +632,9 @@ fn nothing_changed(
     }
     let mut manifest = store.manifest();
     let same = inputs.iter().zip(stats).all(|(i, s)| {
-        manifest
-            .get(&i.rel)
-            .is_some_and(|e| s.is_some_and(|(size, mtime)| e.size == size && e.mtime == mtime))
+        manifest.get(&i.rel).is_some_and(|e| {
+            s.is_some_and(|(size, mtime)| e.size == size && e.mtime == i128::from(mtime))
+        })
     });
     if !same || manifest.finish().0 != inputs.len() {
         return None;
@@ -815,13 +841,13 @@ impl Sink {
 }
 
 /// Size and modification time (ns) of a file.
-fn stat(path: &Path) -> Option<(u64, i128)> {
+fn stat(path: &Path) -> Option<Stamp> {
     let m = fs::metadata(path).ok()?;
     let mtime = m
         .modified()
         .ok()?
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i128);
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
     Some((m.len(), mtime))
 }
 
@@ -833,14 +859,16 @@ fn process(
     renderer: &mut RowRenderer,
     cfg: &Config,
     input: &Input,
-    st: Option<(u64, i128)>,
+    st: Option<Stamp>,
     shortcut: Option<&Entry>,
     first: &str,
 ) -> Outcome {
-    let name = input.abs.display();
+    let abs = input.abs(&cfg.input);
+    let name = abs.display();
     let Some((size, mtime)) = st else {
         return Outcome::Skipped(format!("{name}: cannot read file metadata; skipped"));
     };
+    let mtime = i128::from(mtime);
     if let Some(p) = shortcut.filter(|p| p.size == size && p.mtime == mtime) {
         return Outcome::Unchanged(p.clone());
     }
@@ -851,7 +879,7 @@ fn process(
         ));
     }
     let t = Instant::now();
-    let raw = match fs::read(&input.abs) {
+    let raw = match fs::read(&abs) {
         Ok(r) => r,
         Err(e) => return Outcome::Skipped(format!("{name}: cannot read ({e}); skipped")),
     };
@@ -883,7 +911,7 @@ fn process(
         None
     };
     let entry = Entry {
-        path: input.rel.clone(),
+        path: input.rel.to_string(),
         hash,
         size,
         mtime,
@@ -987,7 +1015,7 @@ pub fn scan(input: &Path, gazetteers: &Path, jobs: usize) -> Result<(u64, u64, u
     let (bytes, matches) = pool.install(|| {
         inputs
             .par_iter()
-            .map(|i| match fs::read(&i.abs) {
+            .map(|i| match fs::read(i.abs(input)) {
                 Ok(raw) => (raw.len() as u64, ac.find_iter(&raw[..]).count() as u64),
                 Err(_) => (0, 0),
             })
