@@ -35,6 +35,7 @@ MAX_SCAN_RATIO=2.5
 MIN_SPEEDUP=1.7
 MAX_RSS_MB=256
 MAX_NOOP_PCT=10
+MAX_RSS_SCALE=1.5
 
 die() {
   echo "bench: $*" >&2
@@ -266,7 +267,8 @@ if [ "$SCALE" = 1 ]; then
   python3 scripts/gen_corpus.py "$SRC" "$C5" "$MB5" >"$LOG/gen5x.out"
   B5=$(sed -n 's/^files=[0-9]* bytes=\([0-9]*\)$/\1/p' "$C5/.complete")
   run_full full-5x "$C5" "$ROOT/out-5x" "$JOBS_PAR"
-  echo "scale 5x ($(calc '%.0f' "$B5 / 1e6") MB) jobs=$JOBS_PAR: $(calc '%.2f' "$SECS") s  $(calc '%.1f' "$B5 / 1e6 / $SECS") MB/s  peak RSS $RSS MB = $(calc '%.2f' "$RSS / $R2")x the ${CMB} MB run"
+  RSS5_RATIO=$(calc '%.2f' "$RSS / $R2")
+  echo "scale 5x ($(calc '%.0f' "$B5 / 1e6") MB) jobs=$JOBS_PAR: $(calc '%.2f' "$SECS") s  $(calc '%.1f' "$B5 / 1e6 / $SECS") MB/s  peak RSS $RSS MB = ${RSS5_RATIO}x the ${CMB} MB run"
   [ "$RSS" -gt "$PEAK" ] && PEAK=$RSS && PEAK_AT="5x corpus"
   rm -rf "$ROOT/out-5x"
 fi
@@ -285,6 +287,12 @@ c3=$(check "peak RSS ${PEAK}MB ($PEAK_AT)<=${MAX_RSS_MB}" "$(calc '%d' "$PEAK <=
 [[ $c3 == *FAIL ]] && verdict=FAIL
 c4=$(check "no-op ${NOOP_PCT}%<=${MAX_NOOP_PCT}%" "$(calc '%d' "$NOOP_PCT <= $MAX_NOOP_PCT")")
 [[ $c4 == *FAIL ]] && verdict=FAIL
+if [ -n "${RSS5_RATIO:-}" ]; then
+  c4="$c4; $(check "5x corpus RSS ${RSS5_RATIO}x<=${MAX_RSS_SCALE}" "$(calc '%d' "$RSS5_RATIO <= $MAX_RSS_SCALE")")"
+  [[ $c4 == *FAIL ]] && verdict=FAIL
+else
+  c4="$c4; 5x corpus RSS not measured (BENCH_SCALE=1)"
+fi
 if [ -n "${CONTENDED:-}" ]; then
   echo "note: $CONTENDED (load avg now $(cut -d' ' -f1 /proc/loadavg)): other processes competed; timings are unreliable"
 fi
