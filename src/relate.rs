@@ -112,8 +112,13 @@ pub fn relate(doc: &Doc, tagged: &Tagged, gaz: &Gazetteer, rules: &Rules) -> Vec
         if ms.len() >= 2 || rules.may_refer(&doc.text[span.clone()]) {
             let (a, b) = (&mut bufs.a, &mut bufs.b);
             tokens(&doc.text, span.clone(), ms, gaz, &rules.lexicon, a);
-            resolve(a, &mut ctx, gaz, rules, b);
-            drop_appositions(b, rules, a);
+            // each step writes to the other buffer only when it changes something
+            if resolve(a, &mut ctx, gaz, rules, b) {
+                std::mem::swap(a, b);
+            }
+            if drop_appositions(a, rules, b) {
+                std::mem::swap(a, b);
+            }
             if a.iter().filter(|t| t.ent.is_some()).count() >= 2 {
                 let (toks, skel, hits) = (&bufs.a, &mut bufs.skel, &mut bufs.hits);
                 skel.clear();
@@ -367,7 +372,9 @@ fn word(text: &str, i: usize, limit: usize, lex: &Lexicon) -> (usize, Walk, bool
 
 /// Drops short appositions between commas right after an entity, so the entity stays
 /// next to its verb ("Chad Smith, a US trade official, visited Nigeria").
-fn drop_appositions(toks: &[Tok], rules: &Rules, out: &mut Vec<Tok>) {
+/// Writes the tokens without them to `out` and returns true, or returns false when
+/// there is none (most sentences), leaving `out` alone.
+fn drop_appositions(toks: &[Tok], rules: &Rules, out: &mut Vec<Tok>) -> bool {
     let g = &rules.lexicon.grammar;
     let opens = |t: &Tok| {
         t.token
@@ -379,32 +386,55 @@ fn drop_appositions(toks: &[Tok], rules: &Rules, out: &mut Vec<Tok>) {
             .iter()
             .any(|&n| t.token.is(n))
     };
-    out.clear();
-    let mut i = 0;
-    while i < toks.len() {
+    // where an apposition starting at token `i` ends (its closing comma)
+    let apposition = |i: usize| {
         let opening = i >= 1
             && toks[i - 1].ent.is_some()
             && toks[i].token.is(g.comma)
             && toks.get(i + 1).is_some_and(opens);
-        if opening {
-            let close = (i + 2..toks.len().min(i + 12)).find(|&k| ends(&toks[k]));
-            if let Some(k) = close.filter(|&k| toks[k].token.is(g.comma)) {
-                i = k + 1;
-                continue;
-            }
+        if !opening {
+            return None;
+        }
+        let close = (i + 2..toks.len().min(i + 12)).find(|&k| ends(&toks[k]));
+        close.filter(|&k| toks[k].token.is(g.comma))
+    };
+    let Some(first) = (1..toks.len()).find(|&i| apposition(i).is_some()) else {
+        return false;
+    };
+    out.clear();
+    out.extend_from_slice(&toks[..first]);
+    let mut i = first;
+    while i < toks.len() {
+        if let Some(k) = apposition(i) {
+            i = k + 1;
+            continue;
         }
         out.push(toks[i].clone());
         i += 1;
     }
+    true
 }
 
 /// Replaces anaphors by the entities they refer to; a resolved pair becomes the last pair.
-fn resolve(toks: &[Tok], ctx: &mut Context, gaz: &Entities, rules: &Rules, out: &mut Vec<Tok>) {
-    out.clear();
-    if rules.anaphors.is_empty() {
-        out.extend_from_slice(toks);
-        return;
+/// Writes the tokens with anaphors resolved to `out` and returns true, or returns false
+/// when the sentence has no anaphor (most do not), leaving `out` and `ctx` alone.
+fn resolve(
+    toks: &[Tok],
+    ctx: &mut Context,
+    gaz: &Entities,
+    rules: &Rules,
+    out: &mut Vec<Tok>,
+) -> bool {
+    let any = |i: usize| match toks[i].token.word() {
+        Some(n) => rules.anaphors_at[n as usize]
+            .iter()
+            .any(|&a| rules.anaphors[a].0.matches_at(toks, i, |_, _| false)),
+        None => false,
+    };
+    if !(0..toks.len()).any(any) {
+        return false;
     }
+    out.clear();
     let lex = &rules.lexicon;
     let g = &lex.grammar;
     let synthetic = |word: &'static str, span: &Range<usize>| Tok {
@@ -490,6 +520,7 @@ fn resolve(toks: &[Tok], ctx: &mut Context, gaz: &Entities, rules: &Rules, out: 
         }
         i += n;
     }
+    true
 }
 
 fn is_kind(gaz: &Entities, e: u32, k: Kind) -> bool {
