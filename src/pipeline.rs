@@ -256,6 +256,17 @@ fn date_prefix(article: &str) -> Option<String> {
 }
 
 /// Hash of the program version and every data file of the gazetteer folder.
+/// A hash of the running executable (0 if it cannot be read), so that results cached
+/// by another build of the program are not reused.
+fn program_hash() -> u64 {
+    static HASH: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *HASH.get_or_init(|| {
+        std::env::current_exe()
+            .and_then(fs::read)
+            .map_or(0, |bytes| xxhash_rust::xxh3::xxh3_64(&bytes))
+    })
+}
+
 /// Stops with a clear message when the gazetteer folder is missing.
 fn gazetteer_folder(dir: &Path) -> Result<()> {
     if !dir.is_dir() {
@@ -277,6 +288,8 @@ fn fingerprint(dir: &Path) -> Result<String> {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
     h.update(&store::CACHE_VERSION.to_le_bytes());
+    // a rebuilt program may extract differently even under the same version number
+    h.update(&program_hash().to_le_bytes());
     for p in names {
         h.update(
             p.file_name()
@@ -1031,4 +1044,17 @@ pub fn kinds(g: &Gazetteer) -> BTreeMap<Kind, usize> {
         *out.entry(e.kind).or_default() += 1;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_program_is_part_of_the_fingerprint() {
+        // the test binary is readable, so the fallback (0) must not be what we get
+        assert_ne!(program_hash(), 0);
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("gazetteers");
+        assert_eq!(fingerprint(&dir).ok(), fingerprint(&dir).ok());
+    }
 }
