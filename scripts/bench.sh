@@ -194,8 +194,9 @@ if [ -n "$TL" ]; then
     "$(calc '%.2f' "$T_TAG / 1000")" "$(pct "$T_TAG")" \
     "$(calc '%.2f' "$T_REL / 1000")" "$(pct "$T_REL")" \
     "$(calc '%.2f' "$T_WRITE / 1000")" "$(calc '%.0f' "100 * $T_WRITE / 1000 / $S2")"
-  # What the stages do not cover: load, walk, stat, thread idle while the main thread writes.
-  echo "stages jobs=$JOBS_PAR: cpu in stages / $JOBS_PAR jobs = $(calc '%.2f' "$CPU / 1000 / $JOBS_PAR") s of $(calc '%.2f' "$S2") s wall; write $(calc '%.2f' "$T_WRITE / 1000") s; rest $(calc '%.2f' "$S2 - $CPU / 1000 / $JOBS_PAR - $T_WRITE / 1000") s"
+  # The stages do not cover loading, walking, stat and rendering rows; the writer
+  # thread runs alongside the workers, so its time is not added to theirs.
+  echo "stages jobs=$JOBS_PAR: cpu in stages / $JOBS_PAR jobs = $(calc '%.2f' "$CPU / 1000 / $JOBS_PAR") s of $(calc '%.2f' "$S2") s wall (the writer thread, $(calc '%.2f' "$T_WRITE / 1000") s, runs alongside)"
 else
   echo "stages: no 'stage cpu-ms' line on stderr (is --timings still supported?)"
 fi
