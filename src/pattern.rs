@@ -199,9 +199,12 @@ impl Words {
 
     /// Lengths of the alternatives that match at `ti`, longest first.
     fn lengths(&self, sk: &Skeleton, ti: usize, out: &mut Lengths) {
-        for run in &self.runs {
-            if Words::run_at(run, sk, ti) {
-                out.push(run.len());
+        // the lead row says whether any longer alternative can start here
+        if self.lead.is_some_and(|l| sk.hits.get(l, ti)) {
+            for run in &self.runs {
+                if Words::run_at(run, sk, ti) {
+                    out.push(run.len());
+                }
             }
         }
         if sk.hits.get(self.id, ti) {
