@@ -685,6 +685,8 @@ pub struct Hits {
     bits: Vec<u64>,
     /// The rows with at least one token marked, one bit each.
     present: Vec<u64>,
+    /// The row of entity tokens (the last).
+    ents: u32,
 }
 
 impl Hits {
@@ -714,7 +716,7 @@ impl Hits {
 
     /// The row of entity tokens.
     fn ent_row(&self) -> u32 {
-        (self.bits.len() / self.width.max(1)) as u32 - 1
+        self.ents
     }
 
     /// The first token at `from` or later marked in row `id`.
@@ -855,6 +857,7 @@ impl WordIndex {
         // one row per element, and a last row for the entities
         let ents = self.stems.len();
         hits.bits.resize((ents + 1) * width, 0);
+        hits.ents = ents as u32;
         hits.present.clear();
         hits.present.resize(ents.div_ceil(64), 0);
         let present = &mut hits.present;
@@ -1088,6 +1091,7 @@ pub(crate) mod tests {
             width: 2,
             bits,
             present: Vec::new(),
+            ents: 1,
         };
         let next = [
             (0, Some(3)),
