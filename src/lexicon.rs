@@ -38,11 +38,6 @@ impl NodeSet {
             .get(n as usize / 64)
             .is_some_and(|w| w & (1 << (n % 64)) != 0)
     }
-
-    /// Is the set empty?
-    pub fn is_empty(&self) -> bool {
-        self.0.iter().all(|w| *w == 0)
-    }
 }
 
 /// Node ids of the words the matcher and the anaphor rules treat as grammar.
@@ -204,11 +199,6 @@ impl Lexicon {
             0 => None,
             child => Some(child),
         }
-    }
-
-    /// Depth of a node: the length in bytes of its prefix.
-    pub fn depth(&self, n: Node) -> u32 {
-        self.depth[n as usize]
     }
 
     /// Does some stem of `stems` end on the path to `node` at a depth of at least

@@ -419,23 +419,8 @@ impl Line {
     }
 
     fn fold_char(&mut self, c: char, from: usize, to: usize) {
-        match c {
-            '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' | '\r' => {}
-            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{0060}'
-            | '\u{00B4}' => self.add('\'', from, to),
-            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}'
-            | '\u{00BB}' => self.add('"', from, to),
-            '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => {
-                self.add('-', from, to)
-            }
-            '\u{2026}' => {
-                for _ in 0..3 {
-                    self.add('.', from, to);
-                }
-            }
-            c if c.is_whitespace() || c.is_control() => self.add(' ', from, to),
-            c => self.add(c, from, to),
-        }
+        let (c, n) = fold(c);
+        (0..n).for_each(|_| self.add(c, from, to));
     }
 
     fn add(&mut self, c: char, from: usize, to: usize) {
@@ -444,6 +429,24 @@ impl Line {
         }
         self.offsets.record(self.text.len(), c.len_utf8(), from, to);
         self.text.push(c);
+    }
+}
+
+/// What one character folds to, and how many times: curly quotes, primes and
+/// accents to ASCII quotes, dashes to `-`, an ellipsis to three dots, odd spaces and
+/// control characters to a space, invisible ones (zero-width, soft hyphen, `\r`) to
+/// nothing.
+fn fold(c: char) -> (char, usize) {
+    match c {
+        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' | '\r' => (c, 0),
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{0060}'
+        | '\u{00B4}' => ('\'', 1),
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}'
+        | '\u{00BB}' => ('"', 1),
+        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => ('-', 1),
+        '\u{2026}' => ('.', 3),
+        c if c.is_whitespace() || c.is_control() => (' ', 1),
+        c => (c, 1),
     }
 }
 
@@ -590,7 +593,7 @@ mod tests {
     /// The per-character code this module had before its fast paths, kept as the
     /// reference that the fast paths must agree with, byte for byte and offset for offset.
     mod reference {
-        use super::super::{opens_sentence, push_trimmed, Normaliser, MAX_SENTENCE};
+        use super::super::{fold, opens_sentence, push_trimmed, Normaliser, MAX_SENTENCE};
         use std::ops::Range;
 
         #[derive(Default)]
@@ -626,23 +629,8 @@ mod tests {
             }
 
             fn fold_char(&mut self, c: char, from: usize, to: usize) {
-                match c {
-                    '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' | '\r' => {}
-                    '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{0060}'
-                    | '\u{00B4}' => self.add('\'', from, to),
-                    '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}'
-                    | '\u{00BB}' => self.add('"', from, to),
-                    '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => {
-                        self.add('-', from, to)
-                    }
-                    '\u{2026}' => {
-                        for _ in 0..3 {
-                            self.add('.', from, to);
-                        }
-                    }
-                    c if c.is_whitespace() || c.is_control() => self.add(' ', from, to),
-                    c => self.add(c, from, to),
-                }
+                let (c, n) = fold(c);
+                (0..n).for_each(|_| self.add(c, from, to));
             }
 
             fn add(&mut self, c: char, from: usize, to: usize) {

@@ -50,11 +50,6 @@ impl Token {
         (self.flags & (WHOLE | ENT) == WHOLE).then_some(self.node)
     }
 
-    /// The deepest lexicon node the word reached (the root for entities).
-    pub fn node(&self) -> Node {
-        self.node
-    }
-
     /// Is this an entity?
     pub fn is_ent(&self) -> bool {
         self.flags & ENT != 0
