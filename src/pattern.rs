@@ -476,12 +476,6 @@ impl Pattern {
         self.anchor
     }
 
-    /// Could the pattern match at `from` or later? A quick test on [`Hits`]: false
-    /// means it cannot.
-    pub fn possible(&self, sk: &Skeleton, from: usize) -> bool {
-        self.last_start(sk, from).is_some()
-    }
-
     /// The last token a match at `from` or later could start at, if the required
     /// elements occur in order at all.
     fn last_start(&self, sk: &Skeleton, from: usize) -> Option<usize> {
@@ -514,6 +508,8 @@ impl Pattern {
 
     /// As [`Pattern::find_at`], reusing `scratch` between calls (no allocation per call).
     pub fn find_with(&self, sk: &Skeleton, from: usize, scratch: &mut Scratch) -> Option<Match> {
+        // most calls end here: the required words are not all there, in order
+        let last = self.last_start(sk, from)?;
         let width = sk.toks.len() + 1;
         let need = (self.elems.len() + 1) * width;
         if scratch.failed.len() < need {
@@ -533,11 +529,10 @@ impl Pattern {
             stamp: scratch.stamp,
             width,
         };
-        self.search(sk, from, &mut st)
+        self.search(sk, from, last, &mut st)
     }
 
-    fn search(&self, sk: &Skeleton, from: usize, st: &mut State) -> Option<Match> {
-        let last = self.last_start(sk, from)?;
+    fn search(&self, sk: &Skeleton, from: usize, last: usize, st: &mut State) -> Option<Match> {
         for start in from..=last {
             if !self.can_start(sk, start) {
                 continue;

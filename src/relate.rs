@@ -327,14 +327,31 @@ fn alnum_at(text: &str, at: usize, limit: usize) -> bool {
 /// its walk down the lexicon (made on the way) and whether it holds a comma ("1,000").
 fn word(text: &str, i: usize, limit: usize, lex: &Lexicon) -> (usize, Walk, bool) {
     let bytes = text.as_bytes();
-    let mut walker = lex.walker();
+    // the trie walk stops at the first byte no rule word continues with (most words
+    // leave the trie within a few bytes); the rest of the word is only scanned for its end
+    let mut node = Lexicon::ROOT;
+    let mut whole = true;
+    let mut walk = |part: &[u8]| {
+        if whole {
+            for &b in part {
+                match lex.step(node, b) {
+                    Some(c) => node = c,
+                    None => {
+                        whole = false;
+                        break;
+                    }
+                }
+            }
+        }
+    };
     let mut comma = false;
     let mut j = i;
     loop {
+        let run = j;
         while j < limit && CLASS[bytes[j] as usize] & WORD != 0 {
-            walker.push(bytes[j]);
             j += 1;
         }
+        walk(&bytes[run..j]);
         if j >= limit {
             break;
         }
@@ -352,22 +369,25 @@ fn word(text: &str, i: usize, limit: usize, lex: &Lexicon) -> (usize, Walk, bool
                 break;
             }
             comma |= b == b',';
-            walker.push(b);
+            walk(&bytes[j..j + 1]);
             j += 1;
         } else {
             // no joiner is outside ASCII: only letters and digits continue a word
             match text[j..limit].chars().next() {
                 Some(c) if c.is_alphanumeric() => {
-                    bytes[j..j + c.len_utf8()]
-                        .iter()
-                        .for_each(|&x| walker.push(x));
+                    walk(&bytes[j..j + c.len_utf8()]);
                     j += c.len_utf8();
                 }
                 _ => break,
             }
         }
     }
-    (j, walker.finish(), comma)
+    // the trailing run of ASCII letters and apostrophes starts after the last other byte
+    let tail = bytes[i..j]
+        .iter()
+        .rposition(|&b| !(b.is_ascii_alphabetic() || b == b'\''))
+        .map_or(0, |k| k as u32 + 1);
+    (j, Walk { node, whole, tail }, comma)
 }
 
 /// Drops short appositions between commas right after an entity, so the entity stays
@@ -592,7 +612,7 @@ fn extract(
     wanted.dedup();
     let order = wanted.iter().map(|&r| &rules.rules[r]);
     let scratch = &mut scratch.pattern;
-    for rule in order.filter(|r| r.pattern.possible(sk, 0)) {
+    for rule in order {
         let directed = rules.types[rule.relation].directed;
         let mut at = 0;
         while let Some(m) = rule.pattern.find_with(sk, at, scratch) {
