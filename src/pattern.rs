@@ -290,6 +290,10 @@ pub struct Pattern {
     /// The first element that consumes a token, when it is not optional: a match can
     /// only start where it matches.
     first: Option<usize>,
+    /// For each element, the row a token must be marked in for elements `i..` to match
+    /// from it (the first element that consumes a token, when it is not optional): a
+    /// gap before element `i` jumps to such tokens. Set by [`WordIndex::build`].
+    landing: Vec<Option<u32>>,
 }
 
 /// Where a pattern matched: token ranges of the whole match, each slot and the trigger.
@@ -447,6 +451,7 @@ impl Pattern {
             seq: Vec::new(),
             anchor: None,
             first,
+            landing: Vec::new(),
         })
     }
 
@@ -479,7 +484,7 @@ impl Pattern {
     /// The last token a match at `from` or later could start at, if the required
     /// elements occur in order at all.
     fn last_start(&self, sk: &Skeleton, from: usize) -> Option<usize> {
-        let row = |r: u32| if r == ENT_ROW { sk.hits.ent_row() } else { r };
+        let row = |r: u32| sk.hits.real(r);
         let mut p = from;
         for &r in &self.seq {
             p = sk.hits.next_from(row(r), p)? + 1;
@@ -623,21 +628,29 @@ impl Pattern {
                 None
             }
             Elem::Gap { max, clause } => {
-                let mut n = 0;
-                loop {
-                    if let Some(e) = self.at(ei + 1, sk, ti + n, st) {
-                        return Some(e);
+                // the gap ends at `ti..=last`, shortest first: it may cross at most `max`
+                // tokens, none that stops it (an entity; for `~`, a clause break)
+                let stops = if *clause {
+                    sk.hits.break_row()
+                } else {
+                    sk.hits.ent_row()
+                };
+                let stop = sk.hits.next_from(stops, ti).unwrap_or(toks.len());
+                let last = (ti + max).min(stop).min(toks.len());
+                match self.landing.get(ei + 1).copied().flatten() {
+                    // only the tokens where the rest can start
+                    Some(row) => {
+                        let row = sk.hits.real(row);
+                        let mut p = ti;
+                        while let Some(q) = sk.hits.next_from(row, p).filter(|&q| q <= last) {
+                            if let Some(e) = self.at(ei + 1, sk, q, st) {
+                                return Some(e);
+                            }
+                            p = q + 1;
+                        }
+                        None
                     }
-                    let t = toks.get(ti + n)?;
-                    let allowed = if *clause {
-                        !t.breaks_clause()
-                    } else {
-                        !t.is_ent()
-                    };
-                    n += 1;
-                    if !allowed || n > *max {
-                        return None;
-                    }
+                    None => (ti..=last).find_map(|p| self.at(ei + 1, sk, p, st)),
                 }
             }
         }
@@ -675,7 +688,7 @@ pub struct Hits {
     bits: Vec<u64>,
     /// The rows with at least one token marked, one bit each.
     present: Vec<u64>,
-    /// The row of entity tokens (the last).
+    /// The row of entity tokens; the row after it marks clause breaks.
     ents: u32,
 }
 
@@ -707,6 +720,20 @@ impl Hits {
     /// The row of entity tokens.
     fn ent_row(&self) -> u32 {
         self.ents
+    }
+
+    /// The row a pattern's row stands for ([`ENT_ROW`] is the entity row).
+    fn real(&self, row: u32) -> u32 {
+        if row == ENT_ROW {
+            self.ents
+        } else {
+            row
+        }
+    }
+
+    /// The row of tokens a clause gap may not cross.
+    fn break_row(&self) -> u32 {
+        self.ents + 1
     }
 
     /// The first token at `from` or later marked in row `id`.
@@ -805,6 +832,18 @@ impl WordIndex {
                     _ => None,
                 })
                 .collect();
+            p.landing = (0..p.elems.len())
+                .map(|i| {
+                    match p.elems[i..]
+                        .iter()
+                        .find(|e| !matches!(e, Elem::Open | Elem::Close))
+                    {
+                        Some(Elem::Slot(_, false)) => Some(ENT_ROW),
+                        Some(Elem::Words(w, false)) => Some(w.may_row()),
+                        _ => None,
+                    }
+                })
+                .collect();
             let open = p.elems.iter().position(|e| *e == Elem::Open).unwrap_or(0);
             let required = |e: &(usize, &Elem)| matches!(e.1, Elem::Words(_, false));
             let mut elems = p.elems.iter().enumerate();
@@ -844,9 +883,9 @@ impl WordIndex {
         let width = toks.len().div_ceil(64).max(1);
         hits.width = width;
         hits.bits.clear();
-        // one row per element, and a last row for the entities
+        // one row per element, then a row for the entities and one for clause breaks
         let ents = self.stems.len();
-        hits.bits.resize((ents + 1) * width, 0);
+        hits.bits.resize((ents + 2) * width, 0);
         hits.ents = ents as u32;
         hits.present.clear();
         hits.present.resize(ents.div_ceil(64), 0);
@@ -858,6 +897,9 @@ impl WordIndex {
             }
             let n = t.node as usize;
             let bit = 1 << (ti % 64);
+            if t.breaks_clause() {
+                hits.bits[(ents + 1) * width + ti / 64] |= bit;
+            }
             let mut set = |id: u32| {
                 hits.bits[id as usize * width + ti / 64] |= bit;
                 present[id as usize / 64] |= 1 << (id % 64);
@@ -1059,6 +1101,38 @@ pub(crate) mod tests {
                 pattern: "{A} ~ <hosting> {B}",
                 text: "E said , hosting E",
                 want: None,
+            },
+            // a gap jumps to where the next element can start: at most `max` tokens,
+            // the shortest gap first, also before an entity slot or an optional word
+            Case {
+                pattern: "{A} .. <visit*> {B}",
+                text: "E will soon formally visit E",
+                want: Some(((0, 1), (5, 6), (4, 5))),
+            },
+            Case {
+                pattern: "{A} .. <visit*> {B}",
+                text: "E will very soon formally visit E",
+                want: None,
+            },
+            Case {
+                pattern: "{A} ... <met> {B}",
+                text: "E met E and later met E",
+                want: Some(((0, 1), (2, 3), (1, 2))),
+            },
+            Case {
+                pattern: "{A} <visit*> .. {B}",
+                text: "E visited the capital of E",
+                want: Some(((0, 1), (5, 6), (1, 2))),
+            },
+            Case {
+                pattern: "{A} <visit*> .. {B}",
+                text: "E visited the old capital of E",
+                want: None,
+            },
+            Case {
+                pattern: "{A} .. the? <visit*> {B}",
+                text: "E made the visit E",
+                want: Some(((0, 1), (4, 5), (3, 4))),
             },
         ];
         for c in cases {

@@ -327,6 +327,34 @@ fn alnum_at(text: &str, at: usize, limit: usize) -> bool {
 /// its walk down the lexicon (made on the way) and whether it holds a comma ("1,000").
 fn word(text: &str, i: usize, limit: usize, lex: &Lexicon) -> (usize, Walk, bool) {
     let bytes = text.as_bytes();
+    // most words are plain ASCII runs that end at a space or punctuation: one tight loop
+    let (mut node, mut whole, mut tail) = (Lexicon::ROOT, true, 0);
+    let mut j = i;
+    while j < limit && CLASS[bytes[j] as usize] & WORD != 0 {
+        let b = bytes[j];
+        if !b.is_ascii_alphabetic() {
+            tail = (j - i + 1) as u32;
+        }
+        if whole {
+            match lex.step(node, b) {
+                Some(c) => node = c,
+                None => whole = false,
+            }
+        }
+        j += 1;
+    }
+    let goes_on = j < limit
+        && (bytes[j] >= 0x80
+            || (CLASS[bytes[j] as usize] & JOIN != 0 && j > i && alnum_at(text, j + 1, limit)));
+    if !goes_on {
+        return (j, Walk { node, whole, tail }, false);
+    }
+    joined_word(text, i, limit, lex)
+}
+
+/// [`word`] for a word that may go on past a joiner or a non-ASCII letter.
+fn joined_word(text: &str, i: usize, limit: usize, lex: &Lexicon) -> (usize, Walk, bool) {
+    let bytes = text.as_bytes();
     // the trie walk stops at the first byte no rule word continues with (most words
     // leave the trie within a few bytes); the rest of the word is only scanned for its end
     let mut node = Lexicon::ROOT;
@@ -445,10 +473,12 @@ fn resolve(
     rules: &Rules,
     out: &mut Vec<Tok>,
 ) -> bool {
+    // a subject anaphor past the first word resolves to nothing and changes nothing
     let any = |i: usize| match toks[i].token.word() {
-        Some(n) => rules.anaphors_at[n as usize]
-            .iter()
-            .any(|&a| rules.anaphors[a].0.matches_at(toks, i, |_, _| false)),
+        Some(n) => rules.anaphors_at[n as usize].iter().any(|&a| {
+            let (phrase, kind) = &rules.anaphors[a];
+            !(i > 0 && *kind == Anaphor::Subject) && phrase.matches_at(toks, i, |_, _| false)
+        }),
         None => false,
     };
     if !(0..toks.len()).any(any) {
@@ -737,7 +767,7 @@ fn modality(text: &str, toks: &[Tok], from: usize, to: usize, rules: &Rules) -> 
         let by_word = toks[i]
             .token
             .word()
-            .and_then(|n| rules.cue_index.get(&n))
+            .and_then(|n| rules.cue_index.get(n as usize))
             .map_or(&[][..], |v| v.as_slice());
         for &c in by_word.iter().chain(&rules.suffix_cues) {
             let (p, m) = &rules.cues[c];

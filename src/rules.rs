@@ -170,8 +170,8 @@ pub struct Rules {
     pub rules: Vec<Rule>,
     /// Modality cues, longest first.
     pub cues: Vec<(Phrase, Modality)>,
-    /// Cue indices by their first word's node.
-    pub cue_index: HashMap<Node, Vec<usize>>,
+    /// Cue indices by their first word's node (one list per lexicon node).
+    pub cue_index: Vec<Vec<usize>>,
     /// Cues whose first token is a `*suffix`.
     pub suffix_cues: Vec<usize>,
     /// `NEWSGRAPH_DEBUG` was set: print skeletons and matching rule lines.
@@ -362,7 +362,7 @@ impl Rules {
                 (_, None) => anaphors_at.iter_mut().for_each(|v| v.push(i)),
             }
         }
-        let (cue_index, suffix_cues) = index_cues(&cues);
+        let (cue_index, suffix_cues) = index_cues(&cues, lexicon.len());
         let ends: Option<Vec<&str>> = anaphors
             .iter()
             .filter(|(_, a)| *a != Anaphor::Apposition)
@@ -420,12 +420,12 @@ impl Rules {
 
 /// Cue positions by first word, so a window is checked with one look-up per word;
 /// cues that open with a `*suffix` are listed apart.
-fn index_cues(cues: &[(Phrase, Modality)]) -> (HashMap<Node, Vec<usize>>, Vec<usize>) {
-    let mut index: HashMap<Node, Vec<usize>> = HashMap::default();
+fn index_cues(cues: &[(Phrase, Modality)], nodes: usize) -> (Vec<Vec<usize>>, Vec<usize>) {
+    let mut index: Vec<Vec<usize>> = vec![Vec::new(); nodes];
     let mut suffixed = Vec::new();
     for (i, (p, _)) in cues.iter().enumerate() {
         match p.first() {
-            Some(n) => index.entry(n).or_default().push(i),
+            Some(n) => index[n as usize].push(i),
             None => suffixed.push(i),
         }
     }
