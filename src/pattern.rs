@@ -513,7 +513,11 @@ impl Pattern {
 
     /// As [`Pattern::find_at`], reusing `scratch` between calls (no allocation per call).
     pub fn find_with(&self, sk: &Skeleton, from: usize, scratch: &mut Scratch) -> Option<Match> {
-        // most calls end here: the required words are not all there, in order
+        // most calls end here: a required word is missing (one bit test each), or the
+        // required words are not in order
+        if !self.seq.iter().all(|&r| sk.hits.is_present(r)) {
+            return None;
+        }
         let last = self.last_start(sk, from)?;
         let width = sk.toks.len() + 1;
         let need = (self.elems.len() + 1) * width;
@@ -697,6 +701,16 @@ impl Hits {
     fn get(&self, id: u32, ti: usize) -> bool {
         let w = ti / 64;
         w < self.width && self.bits[id as usize * self.width + w] & (1 << (ti % 64)) != 0
+    }
+
+    /// Does row `id` (or [`ENT_ROW`]) have a token marked?
+    #[inline]
+    fn is_present(&self, id: u32) -> bool {
+        id == ENT_ROW
+            || self
+                .present
+                .get(id as usize / 64)
+                .is_some_and(|w| w & (1 << (id % 64)) != 0)
     }
 
     /// The rows with a token marked, in increasing order.

@@ -797,7 +797,11 @@ fn update(ctx: &mut Context, text: &str, sentence_start: usize, ms: &[Mention], 
     ctx.subject = ms
         .first()
         .filter(|m| {
-            let before = text[sentence_start..m.start].split_whitespace().count();
+            // at most two words before it (counting stops at the third)
+            let before = text[sentence_start..m.start]
+                .split_whitespace()
+                .take(3)
+                .count();
             before <= 2 && !is_kind(gaz, m.entity, Kind::Person)
         })
         .map(|m| m.entity);
