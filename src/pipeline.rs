@@ -120,15 +120,15 @@ impl Engine {
         article: &str,
         raw: &[u8],
         fallback_date: &str,
-    ) -> csv::Result<(Rendered, Doc)> {
+    ) -> (Rendered, Doc) {
         let x = self.analyse(&self.rules, article, raw, fallback_date);
         let rendered = renderer.render(
             x.date.clone(),
             people(&x.tagged),
             self.mention_refs(article, raw, &x),
             self.relation_refs(article, &x),
-        )?;
-        Ok((rendered, x.doc))
+        );
+        (rendered, x.doc)
     }
 
     fn analyse(&self, rules: &Rules, article: &str, raw: &[u8], fallback_date: &str) -> Analysed {
@@ -725,16 +725,15 @@ impl Sink {
                 warning,
             } => {
                 self.warnings.extend(warning);
-                self.rows
-                    .add(&rendered.mentions_csv, &rendered.relations_csv)?;
+                let (m, r) = (rendered.mentions_csv(), rendered.relations_csv());
+                self.rows.add(m, r)?;
+                let (m, r) = (m.len() as u64, r.len() as u64);
                 let Rendered {
                     facts,
-                    mentions_csv,
-                    relations_csv,
                     mentions_hash,
                     relations_hash,
+                    ..
                 } = rendered;
-                let (m, r) = (mentions_csv.len() as u64, relations_csv.len() as u64);
                 (entry, facts, m, mentions_hash, r, relations_hash)
             }
             Outcome::Reused { entry, reused } => {
@@ -910,10 +909,7 @@ fn process(
             "{name}: binary file (NUL byte at offset {at}); skipped"
         ));
     }
-    let (rendered, doc) = match engine.render(renderer, &input.rel, &raw, first) {
-        Ok(r) => r,
-        Err(e) => return Outcome::Skipped(format!("{name}: cannot render rows ({e}); skipped")),
-    };
+    let (rendered, doc) = engine.render(renderer, &input.rel, &raw, first);
     let warning = if raw.iter().all(u8::is_ascii_whitespace) {
         Some(format!("{name}: empty article; no rows"))
     } else if doc.lossy {

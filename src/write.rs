@@ -9,7 +9,6 @@ use crate::gazetteer::Gazetteer;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::io::Write;
 
 /// One row of `mentions.csv`.
@@ -222,19 +221,20 @@ pub struct ArticleFacts {
 pub struct Rendered {
     /// What the graph needs.
     pub facts: ArticleFacts,
-    /// Its rows of mentions.csv, without header.
-    pub mentions_csv: Vec<u8>,
-    /// Its rows of relations.csv, without header.
-    pub relations_csv: Vec<u8>,
-    /// xxh3-64 of `mentions_csv`.
+    /// Its rows of mentions.csv then its rows of relations.csv, without headers (one
+    /// buffer: one allocation per article).
+    pub csv: Vec<u8>,
+    /// Where the relation rows start in `csv`.
+    pub split: usize,
+    /// xxh3-64 of the mention rows.
     pub mentions_hash: u64,
-    /// xxh3-64 of `relations_csv`.
+    /// xxh3-64 of the relation rows.
     pub relations_hash: u64,
 }
 
 impl Rendered {
     /// Renders an article's rows.
-    pub fn new(rows: &ArticleRows) -> csv::Result<Rendered> {
+    pub fn new(rows: &ArticleRows) -> Rendered {
         RowRenderer::default().render(
             rows.date.clone(),
             rows.people.clone(),
@@ -242,72 +242,142 @@ impl Rendered {
             rows.relations.iter().map(RelationRow::view),
         )
     }
+
+    /// Its rows of mentions.csv.
+    pub fn mentions_csv(&self) -> &[u8] {
+        self.csv.get(..self.split).unwrap_or_default()
+    }
+
+    /// Its rows of relations.csv.
+    pub fn relations_csv(&self) -> &[u8] {
+        self.csv.get(self.split..).unwrap_or_default()
+    }
 }
 
-/// Renders articles' rows to CSV bytes, reusing its buffers from one article to the
+/// Renders articles' rows to CSV bytes, reusing its buffer from one article to the
 /// next (keep one per thread).
+#[derive(Debug, Default)]
 pub struct RowRenderer {
-    m: csv::Writer<Buf>,
-    r: csv::Writer<Buf>,
-    /// One row's fields, reused row after row.
-    rec: csv::ByteRecord,
+    /// The article's rows, rendered here and copied out at their size.
+    buf: Vec<u8>,
 }
 
-impl Default for RowRenderer {
-    fn default() -> Self {
-        RowRenderer {
-            m: writer(Buf::default()),
-            r: writer(Buf::default()),
-            rec: csv::ByteRecord::new(),
+/// Eight bytes of 1, and eight of 0x80: for testing the bytes of a word at once.
+const ONES: u64 = u64::from_le_bytes([1; 8]);
+const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+
+/// Is some byte of `x` below `n` (`n` at most 128)? Exact as a yes or no: a borrow can
+/// only set a high bit above a byte that really is below `n`.
+fn any_below(x: u64, n: u8) -> bool {
+    x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH != 0
+}
+
+/// Is some byte of `x` equal to `b`?
+fn any_equal(x: u64, b: u8) -> bool {
+    any_below(x ^ (ONES * u64::from(b)), 1)
+}
+
+/// Does the csv crate quote this field under `QuoteStyle::Necessary` with our settings?
+/// It does when the field holds the delimiter, the quote or a line-end byte (`\r` too,
+/// as readers take it for a line end). All four are below `-`, which most bytes of
+/// ids, paths and words are not, so eight bytes at a time are let through on one test.
+fn needs_quotes(field: &[u8]) -> bool {
+    let (words, rest) = field.as_chunks::<8>();
+    for w in words {
+        let x = u64::from_le_bytes(*w);
+        if any_below(x, b',' + 1)
+            && (any_equal(x, b',')
+                || any_equal(x, b'"')
+                || any_equal(x, b'\n')
+                || any_equal(x, b'\r'))
+        {
+            return true;
         }
     }
+    rest.iter()
+        .any(|&b| b <= b',' && matches!(b, b',' | b'"' | b'\n' | b'\r'))
 }
 
-impl std::fmt::Debug for RowRenderer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("RowRenderer")
+/// Appends one CSV field as [`writer`] writes it: as is, or when it needs quotes, in
+/// quotes with its quotes doubled. (An empty field stays empty: only a record of one
+/// empty field is written `""`, and our rows have several fields.)
+fn push_field(out: &mut Vec<u8>, field: &[u8]) {
+    if !needs_quotes(field) {
+        out.extend_from_slice(field);
+        return;
     }
-}
-
-/// Decimal digits of a number, without allocating (what serde's csv writer writes).
-struct Digits([u8; 20]);
-
-impl Digits {
-    fn of(&mut self, mut n: u64) -> &[u8] {
-        let mut i = self.0.len();
-        loop {
-            i -= 1;
-            self.0[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        &self.0[i..]
+    out.push(b'"');
+    let mut rest = field;
+    while let Some(i) = memchr::memchr(b'"', rest) {
+        out.extend_from_slice(&rest[..=i]);
+        out.push(b'"');
+        rest = &rest[i + 1..];
     }
+    out.extend_from_slice(rest);
+    out.push(b'"');
 }
 
-/// A byte buffer the CSV writer appends to and [`take_bytes`] empties (the writer only
-/// lends out a shared reference to what it writes to).
+/// The last value written to a column and where its CSV bytes are in the output:
+/// rows repeat the article path and the evidence sentence (several relations per
+/// sentence), and copying those bytes back is cheaper than checking them again.
 #[derive(Default)]
-struct Buf(RefCell<Vec<u8>>);
+struct Memo {
+    /// Address and length of the value: the same slice again (it is compared, never
+    /// followed), so the bytes are the same.
+    key: (usize, usize),
+    at: std::ops::Range<usize>,
+}
 
-impl Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.get_mut().extend_from_slice(b);
-        Ok(b.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+impl Memo {
+    /// Appends `field` as [`push_field`] does, copying its earlier bytes when it is the
+    /// same slice as last time.
+    fn push(&mut self, out: &mut Vec<u8>, field: &str) {
+        let key = (field.as_ptr() as usize, field.len());
+        if key == self.key && self.at.end <= out.len() {
+            out.extend_from_within(self.at.clone());
+            return;
+        }
+        let from = out.len();
+        push_field(out, field.as_bytes());
+        *self = Memo {
+            key,
+            at: from..out.len(),
+        };
     }
 }
 
-/// The bytes written so far (the writer's own buffer holds up to 8 KiB, so an
-/// article's rows usually reach `Buf` in one piece, allocated at their size).
-fn take_bytes(w: &mut csv::Writer<Buf>) -> csv::Result<Vec<u8>> {
-    w.flush()?;
-    Ok(std::mem::take(&mut *w.get_ref().0.borrow_mut()))
+/// "00" to "99": numbers are written two digits at a time.
+const PAIRS: [[u8; 2]; 100] = {
+    let mut t = [[0u8; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        t[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    t
+};
+
+/// Appends the decimal digits of a number (as serde's CSV writer writes it).
+fn push_number(out: &mut Vec<u8>, mut n: u64) {
+    if n < 10 {
+        out.push(b'0' + n as u8);
+        return;
+    }
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    while n >= 100 {
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&PAIRS[(n % 100) as usize]);
+        n /= 100;
+    }
+    if n >= 10 {
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&PAIRS[n as usize]);
+    } else {
+        i -= 1;
+        digits[i] = b'0' + n as u8;
+    }
+    out.extend_from_slice(&digits[i..]);
 }
 
 impl RowRenderer {
@@ -318,57 +388,55 @@ impl RowRenderer {
         people: Vec<(String, String)>,
         mentions: impl IntoIterator<Item = MentionRef<'a>>,
         relations: impl IntoIterator<Item = RelationRef<'a>>,
-    ) -> csv::Result<Rendered> {
-        let result = self.render_inner(date, people, mentions, relations);
-        if result.is_err() {
-            // a failed row may have left a partial record behind: start afresh
-            *self = RowRenderer::default();
-        }
-        result
-    }
-
-    fn render_inner<'a>(
-        &mut self,
-        date: String,
-        people: Vec<(String, String)>,
-        mentions: impl IntoIterator<Item = MentionRef<'a>>,
-        relations: impl IntoIterator<Item = RelationRef<'a>>,
-    ) -> csv::Result<Rendered> {
-        let mut d = Digits([0; 20]);
+    ) -> Rendered {
         let mut entities: Vec<(&'a str, u64)> = Vec::new();
         let mut mention_count = 0u64;
-        let rec = &mut self.rec;
+        let out = &mut self.buf;
+        out.clear();
+        let (mut article, mut evidence) = (Memo::default(), Memo::default());
         for m in mentions {
-            rec.clear();
-            rec.push_field(m.article.as_bytes());
-            rec.push_field(d.of(m.sentence as u64));
-            rec.push_field(d.of(m.start as u64));
-            rec.push_field(d.of(m.end as u64));
-            rec.push_field(m.text.as_bytes());
-            rec.push_field(m.entity.as_bytes());
-            rec.push_field(m.kind.as_bytes());
-            self.m.write_byte_record(rec)?;
+            article.push(out, m.article);
+            out.push(b',');
+            push_number(out, m.sentence as u64);
+            out.push(b',');
+            push_number(out, m.start as u64);
+            out.push(b',');
+            push_number(out, m.end as u64);
+            out.push(b',');
+            push_field(out, m.text.as_bytes());
+            out.push(b',');
+            push_field(out, m.entity.as_bytes());
+            out.push(b',');
+            push_field(out, m.kind.as_bytes());
+            out.push(b'\n');
             mention_count += 1;
             match entities.iter_mut().rev().find(|(id, _)| *id == m.entity) {
                 Some((_, n)) => *n += 1,
                 None => entities.push((m.entity, 1)),
             }
         }
+        let split = out.len();
         let mut relation_count = 0u64;
         let mut facts = Vec::new();
         for r in relations {
-            rec.clear();
-            rec.push_field(r.article.as_bytes());
-            rec.push_field(d.of(r.sentence as u64));
-            rec.push_field(r.source.as_bytes());
-            rec.push_field(r.relation.as_bytes());
-            rec.push_field(r.target.as_bytes());
-            rec.push_field(if r.directed { b"true" } else { b"false" });
-            rec.push_field(r.modality.as_bytes());
-            rec.push_field(r.cameo.as_bytes());
-            rec.push_field(r.trigger.as_bytes());
-            rec.push_field(r.evidence.as_bytes());
-            self.r.write_byte_record(rec)?;
+            article.push(out, r.article);
+            out.push(b',');
+            push_number(out, r.sentence as u64);
+            out.push(b',');
+            push_field(out, r.source.as_bytes());
+            out.push(b',');
+            push_field(out, r.relation.as_bytes());
+            out.push(b',');
+            push_field(out, r.target.as_bytes());
+            out.extend_from_slice(if r.directed { b",true," } else { b",false," });
+            push_field(out, r.modality.as_bytes());
+            out.push(b',');
+            push_field(out, r.cameo.as_bytes());
+            out.push(b',');
+            push_field(out, r.trigger.as_bytes());
+            out.push(b',');
+            evidence.push(out, r.evidence);
+            out.push(b'\n');
             relation_count += 1;
             if r.modality != "negated" {
                 facts.push(Fact {
@@ -387,9 +455,7 @@ impl RowRenderer {
             .into_iter()
             .map(|(id, n)| (id.to_string(), n))
             .collect();
-        let mentions_csv = take_bytes(&mut self.m)?;
-        let relations_csv = take_bytes(&mut self.r)?;
-        Ok(Rendered {
+        Rendered {
             facts: ArticleFacts {
                 date,
                 mention_count,
@@ -398,11 +464,11 @@ impl RowRenderer {
                 facts,
                 people,
             },
-            mentions_hash: xxhash_rust::xxh3::xxh3_64(&mentions_csv),
-            relations_hash: xxhash_rust::xxh3::xxh3_64(&relations_csv),
-            mentions_csv,
-            relations_csv,
-        })
+            mentions_hash: xxhash_rust::xxh3::xxh3_64(&out[..split]),
+            relations_hash: xxhash_rust::xxh3::xxh3_64(&out[split..]),
+            csv: out.to_vec(),
+            split,
+        }
     }
 }
 
@@ -731,8 +797,8 @@ mod tests {
             people: vec![],
             relations: vec![rel("b", 1, "USA", "IND", "asserted")],
         };
-        g.add(&Rendered::new(&a).unwrap().facts, &label);
-        g.add(&Rendered::new(&b).unwrap().facts, &label);
+        g.add(&Rendered::new(&a).facts, &label);
+        g.add(&Rendered::new(&b).facts, &label);
         let mut out = Vec::new();
         g.write_edges(&mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
@@ -788,24 +854,95 @@ mod tests {
         let (m, r) = (m.into_inner().unwrap(), r.into_inner().unwrap());
         let mut renderer = RowRenderer::default();
         for _ in 0..2 {
-            // twice: the reused buffers start empty again
-            let got = renderer
-                .render(
-                    rows.date.clone(),
-                    vec![],
-                    rows.mentions.iter().map(MentionRow::view),
-                    rows.relations.iter().map(RelationRow::view),
-                )
-                .unwrap();
-            assert_eq!(got.mentions_csv, m);
-            assert_eq!(got.relations_csv, r);
+            // twice: the reused buffer starts empty again
+            let got = renderer.render(
+                rows.date.clone(),
+                vec![],
+                rows.mentions.iter().map(MentionRow::view),
+                rows.relations.iter().map(RelationRow::view),
+            );
+            assert_eq!(got.mentions_csv(), m);
+            assert_eq!(got.relations_csv(), r);
             assert_eq!(
                 got.mentions_hash,
-                xxhash_rust::xxh3::xxh3_64(&got.mentions_csv)
+                xxhash_rust::xxh3::xxh3_64(got.mentions_csv())
+            );
+            assert_eq!(
+                got.relations_hash,
+                xxhash_rust::xxh3::xxh3_64(got.relations_csv())
             );
             assert_eq!(got.facts.mention_count, tricky.len() as u64);
             assert_eq!(got.facts.facts.len(), 6);
-            assert_eq!(got, Rendered::new(&rows).unwrap());
+            assert_eq!(got, Rendered::new(&rows));
+        }
+    }
+
+    /// A field written by hand is quoted and escaped exactly as the csv crate does it.
+    #[test]
+    fn fields_are_quoted_as_the_csv_crate_quotes_them() {
+        struct Case {
+            field: &'static str,
+            want: &'static str,
+        }
+        macro_rules! case {
+            ($field:expr, $want:expr) => {
+                Case {
+                    field: $field,
+                    want: $want,
+                }
+            };
+        }
+        let cases = [
+            case!("", ""),
+            case!("plain", "plain"),
+            case!("a,b", "\"a,b\""),
+            case!(",", "\",\""),
+            case!("say \"hi\"", "\"say \"\"hi\"\"\""),
+            case!("\"", "\"\"\"\""),
+            case!("\"\"", "\"\"\"\"\"\""),
+            case!("line\nbreak", "\"line\nbreak\""),
+            case!("cr\rhere", "\"cr\rhere\""),
+            case!("\r\n", "\"\r\n\""),
+            case!(" spaced ", " spaced "),
+            case!("\ttab", "\ttab"),
+            case!("#hash", "#hash"),
+            case!("semi;colon", "semi;colon"),
+            case!("back\\slash", "back\\slash"),
+            case!("'single'", "'single'"),
+            case!("\u{e9}t\u{e9}", "\u{e9}t\u{e9}"),
+            case!(
+                "\u{201c}curly\u{201d}, too",
+                "\"\u{201c}curly\u{201d}, too\""
+            ),
+            case!("\u{fffd}", "\u{fffd}"),
+            case!(
+                "a long field past the eight-byte stride, with a comma late",
+                "\"a long field past the eight-byte stride, with a comma late\""
+            ),
+        ];
+        for c in &cases {
+            let mut got = Vec::new();
+            push_field(&mut got, c.field.as_bytes());
+            assert_eq!(String::from_utf8_lossy(&got), c.want, "field {:?}", c.field);
+            // and as the csv crate writes it, between two other fields
+            let mut w = writer(Vec::new());
+            w.write_record(["x", c.field, "y"]).unwrap();
+            let theirs = w.into_inner().unwrap();
+            assert_eq!(
+                theirs,
+                format!("x,{},y\n", c.want).into_bytes(),
+                "field {:?}",
+                c.field
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_are_written_in_decimal() {
+        for n in [0, 1, 9, 10, 99, 100, 12345, u64::from(u32::MAX), u64::MAX] {
+            let mut got = Vec::new();
+            push_number(&mut got, n);
+            assert_eq!(got, n.to_string().into_bytes());
         }
     }
 
