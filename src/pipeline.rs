@@ -19,6 +19,7 @@ use crate::write::{
 use anyhow::{anyhow, bail, Context as _, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{BufWriter, IsTerminal, Write};
@@ -96,9 +97,9 @@ impl Engine {
     /// Runs the stages on one article's bytes, returning owned rows (tests and tools;
     /// a run renders straight to CSV bytes with [`Engine::render`]).
     pub fn extract(&self, article: &str, raw: &[u8], fallback_date: &str) -> (ArticleRows, Doc) {
-        let x = self.analyse(&self.rules, article, raw, fallback_date);
+        let x = self.analyse(&self.rules, raw);
         let rows = ArticleRows {
-            date: x.date.clone(),
+            date: x.date(article, fallback_date).to_string(),
             mentions: self
                 .mention_refs(article, raw, &x)
                 .map(|m| m.to_row())
@@ -107,7 +108,10 @@ impl Engine {
                 .relation_refs(article, &x)
                 .map(|r| r.to_row())
                 .collect(),
-            people: people(&x.tagged),
+            people: x
+                .people()
+                .map(|(id, label)| (id.to_string(), label.to_string()))
+                .collect(),
         };
         (rows, x.doc)
     }
@@ -121,17 +125,17 @@ impl Engine {
         raw: &[u8],
         fallback_date: &str,
     ) -> (Rendered, Doc) {
-        let x = self.analyse(&self.rules, article, raw, fallback_date);
+        let x = self.analyse(&self.rules, raw);
         let rendered = renderer.render(
-            x.date.clone(),
-            people(&x.tagged),
+            x.date(article, fallback_date),
+            x.people(),
             self.mention_refs(article, raw, &x),
             self.relation_refs(article, &x),
         );
         (rendered, x.doc)
     }
 
-    fn analyse(&self, rules: &Rules, article: &str, raw: &[u8], fallback_date: &str) -> Analysed {
+    fn analyse(&self, rules: &Rules, raw: &[u8]) -> Analysed {
         let t = Instant::now();
         let doc = self.normaliser.normalise(raw);
         let t = lap(&TIMES.normalise, t);
@@ -139,16 +143,10 @@ impl Engine {
         let t = lap(&TIMES.tag, t);
         let relations = relate(&doc, &tagged, &self.gazetteer, rules);
         lap(&TIMES.relate, t);
-        let date = doc
-            .date
-            .clone()
-            .or_else(|| date_prefix(article))
-            .unwrap_or_else(|| fallback_date.to_string());
         Analysed {
             doc,
             tagged,
             relations,
-            date,
         }
     }
 
@@ -165,12 +163,17 @@ impl Engine {
         x.tagged.mentions.iter().map(move |m| {
             let span = x.doc.original(m.start..m.end);
             let e = g.get(m.entity);
+            let text = &raw[span.clone()];
             MentionRef {
                 article,
                 sentence: m.sentence,
                 start: span.start,
                 end: span.end,
-                text: String::from_utf8_lossy(&raw[span]),
+                // checked plainly first: valid text (nearly all) is borrowed either way
+                text: match std::str::from_utf8(text) {
+                    Ok(t) => Cow::Borrowed(t),
+                    Err(_) => String::from_utf8_lossy(text),
+                },
                 entity: &e.id,
                 kind: e.kind.as_str(),
             }
@@ -209,16 +212,25 @@ struct Analysed {
     doc: Doc,
     tagged: Tagged,
     relations: Vec<crate::relate::Relation>,
-    date: String,
 }
 
-/// People found by context (id, label).
-fn people(tagged: &Tagged) -> Vec<(String, String)> {
-    tagged
-        .extra
-        .iter()
-        .map(|e| (e.id.clone(), e.label.clone()))
-        .collect()
+impl Analysed {
+    /// The article's date: from its text, else from its file name, else `fallback`.
+    fn date<'a>(&'a self, article: &'a str, fallback: &'a str) -> &'a str {
+        self.doc
+            .date
+            .as_deref()
+            .or_else(|| date_prefix(article))
+            .unwrap_or(fallback)
+    }
+
+    /// People found by context (Id, label).
+    fn people(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.tagged
+            .extra
+            .iter()
+            .map(|e| (e.id.as_str(), e.label.as_str()))
+    }
 }
 
 /// Time spent per stage, summed over threads, in nanoseconds.
@@ -249,10 +261,10 @@ fn lap(counter: &AtomicU64, since: Instant) -> Instant {
 }
 
 /// A `YYYY-MM-DD` at the start of the file name.
-fn date_prefix(article: &str) -> Option<String> {
+fn date_prefix(article: &str) -> Option<&str> {
     let name = article.rsplit('/').next().unwrap_or(article);
     let d = name.get(..10)?;
-    is_date(d).then(|| d.to_string())
+    is_date(d).then_some(d)
 }
 
 /// Hash of the program version and every data file of the gazetteer folder.

@@ -24,7 +24,7 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Bumped whenever the cache layout or extraction semantics change.
-pub const CACHE_VERSION: u32 = 3;
+pub const CACHE_VERSION: u32 = 4;
 
 /// What the manifest knows of one article.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -180,25 +180,28 @@ impl RelationRow {
     }
 }
 
-/// A relation that becomes part of an edge (negated ones never do).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A relation that becomes part of an edge (negated ones never do). Its strings are
+/// numbers of names in its article's [`ArticleFacts`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fact {
     /// Source node Id.
-    pub source: String,
+    pub source: u32,
     /// Target node Id.
-    pub target: String,
+    pub target: u32,
     /// Relation id.
-    pub relation: String,
+    pub relation: u32,
     /// Directed relation?
     pub directed: bool,
     /// Stated as planned rather than done?
     pub planned: bool,
     /// CAMEO code of the wording.
-    pub cameo: String,
+    pub cameo: u32,
 }
 
 /// What the graph needs of one article (and what the cache keeps of it besides where
-/// its rows are in the CSVs).
+/// its rows are in the CSVs). The ids, relation ids, codes and labels it names are kept
+/// once each, end to end in one string, and referred to by number: a few allocations
+/// per article rather than one per string.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArticleFacts {
     /// Article date, YYYY-MM-DD.
@@ -207,12 +210,131 @@ pub struct ArticleFacts {
     pub mention_count: u64,
     /// Number of relation rows.
     pub relation_count: u64,
-    /// Entity Id and its number of mentions here, sorted by Id.
-    pub entities: Vec<(String, u64)>,
+    /// The names, end to end.
+    names: String,
+    /// Where each name ends in `names`.
+    ends: Vec<u32>,
+    /// Entity Id (a name) and its number of mentions here, in order of first mention.
+    pub entities: Vec<(u32, u64)>,
     /// Relations that are not negated, one per supporting sentence.
     pub facts: Vec<Fact>,
-    /// People found by context (Id, label).
-    pub people: Vec<(String, String)>,
+    /// People found by context (Id, label; names).
+    pub people: Vec<(u32, u32)>,
+}
+
+impl ArticleFacts {
+    /// Name `i` (empty if there is none, so a damaged cache record cannot panic).
+    pub fn name(&self, i: u32) -> &str {
+        let i = i as usize;
+        let from = match i.checked_sub(1) {
+            Some(j) => self.ends.get(j).copied().unwrap_or(0),
+            None => 0,
+        };
+        let to = self.ends.get(i).copied().unwrap_or(0);
+        self.names.get(from as usize..to as usize).unwrap_or("")
+    }
+
+    /// The number of names.
+    pub fn name_count(&self) -> usize {
+        self.ends.len()
+    }
+}
+
+/// Builds an article's name table, giving each distinct string one number.
+#[derive(Debug)]
+struct NameTable {
+    names: String,
+    ends: Vec<u32>,
+    /// Hash of a name's bytes -> the number of the first name with that hash.
+    by_hash: FxHashMap<u64, u32>,
+    /// Recently numbered slices (address, length, number) by address: most strings
+    /// come back as the very same slice (gazetteer ids, relation ids) and are found
+    /// here without hashing their bytes. Addresses are only compared, never followed.
+    recent: [(usize, usize, u32); RECENT],
+    /// For each name, its place in the article's entities (`u32::MAX`: none yet).
+    entity: Vec<u32>,
+}
+
+/// Slots of [`NameTable::recent`] (a power of two).
+const RECENT: usize = 64;
+
+impl Default for NameTable {
+    fn default() -> Self {
+        NameTable {
+            names: String::new(),
+            ends: Vec::new(),
+            by_hash: FxHashMap::default(),
+            // no slice has address 0
+            recent: [(0, 0, 0); RECENT],
+            entity: Vec::new(),
+        }
+    }
+}
+
+impl NameTable {
+    /// The number of `s`, adding it if it is new.
+    fn number(&mut self, s: &str) -> u32 {
+        let (at, len) = (s.as_ptr() as usize, s.len());
+        let slot = (at >> 3) % RECENT;
+        let (a, l, i) = self.recent[slot];
+        if (a, l) == (at, len) {
+            return i;
+        }
+        let i = self.lookup(s);
+        self.recent[slot] = (at, len, i);
+        i
+    }
+
+    /// The number of `s` by its bytes, adding it if it is new.
+    fn lookup(&mut self, s: &str) -> u32 {
+        use std::collections::hash_map::Entry;
+        use std::hash::BuildHasher as _;
+        let next = self.ends.len() as u32;
+        let i = match self.by_hash.entry(rustc_hash::FxBuildHasher.hash_one(s)) {
+            Entry::Occupied(e) => *e.get(),
+            Entry::Vacant(e) => {
+                e.insert(next);
+                return self.add(s);
+            }
+        };
+        if self.name(i) == s.as_bytes() {
+            return i;
+        }
+        // two strings with one hash: only a full look can tell
+        match self.find(s) {
+            Some(i) => i,
+            None => self.add(s),
+        }
+    }
+
+    /// The number of `s` found by comparing it with every name.
+    fn find(&self, s: &str) -> Option<u32> {
+        (0..self.ends.len() as u32).find(|&i| self.name(i) == s.as_bytes())
+    }
+
+    fn name(&self, i: u32) -> &[u8] {
+        let i = i as usize;
+        let from = i.checked_sub(1).map_or(0, |j| self.ends[j] as usize);
+        &self.names.as_bytes()[from..self.ends[i] as usize]
+    }
+
+    fn add(&mut self, s: &str) -> u32 {
+        self.names.push_str(s);
+        self.ends.push(self.names.len() as u32);
+        self.entity.push(u32::MAX);
+        (self.ends.len() - 1) as u32
+    }
+
+    /// Hands out copies of the names (`String`, ends) at their size, and starts afresh.
+    fn take(&mut self) -> (String, Vec<u32>) {
+        self.by_hash.clear();
+        self.recent = [(0, 0, 0); RECENT];
+        self.entity.clear();
+        let out = (self.names.clone(), self.ends.clone());
+        self.names.clear();
+        self.ends.clear();
+        out
+    }
 }
 
 /// One article ready to write: its CSV rows rendered (with their xxh3-64 hashes), and
@@ -236,8 +358,10 @@ impl Rendered {
     /// Renders an article's rows.
     pub fn new(rows: &ArticleRows) -> Rendered {
         RowRenderer::default().render(
-            rows.date.clone(),
-            rows.people.clone(),
+            &rows.date,
+            rows.people
+                .iter()
+                .map(|(id, label)| (id.as_str(), label.as_str())),
             rows.mentions.iter().map(MentionRow::view),
             rows.relations.iter().map(RelationRow::view),
         )
@@ -258,8 +382,14 @@ impl Rendered {
 /// next (keep one per thread).
 #[derive(Debug, Default)]
 pub struct RowRenderer {
-    /// The article's rows, rendered here and copied out at their size.
+    /// The article's rows, rendered here and copied out at their size (as are the
+    /// lists below: one allocation each, none wasted on growing).
     buf: Vec<u8>,
+    /// The article's names.
+    names: NameTable,
+    entities: Vec<(u32, u64)>,
+    facts: Vec<Fact>,
+    people: Vec<(u32, u32)>,
 }
 
 /// Eight bytes of 1, and eight of 0x80: for testing the bytes of a word at once.
@@ -381,15 +511,25 @@ fn push_number(out: &mut Vec<u8>, mut n: u64) {
 }
 
 impl RowRenderer {
-    /// Renders one article: its rows in order, the people found by context.
+    /// Renders one article: its date, the people found by context (Id, label), its rows
+    /// in order.
     pub fn render<'a>(
         &mut self,
-        date: String,
-        people: Vec<(String, String)>,
+        date: &str,
+        people: impl IntoIterator<Item = (&'a str, &'a str)>,
         mentions: impl IntoIterator<Item = MentionRef<'a>>,
         relations: impl IntoIterator<Item = RelationRef<'a>>,
     ) -> Rendered {
-        let mut entities: Vec<(&'a str, u64)> = Vec::new();
+        let names = &mut self.names;
+        let (entities, facts) = (&mut self.entities, &mut self.facts);
+        self.people.clear();
+        self.people.extend(
+            people
+                .into_iter()
+                .map(|(id, label)| (names.number(id), names.number(label))),
+        );
+        entities.clear();
+        facts.clear();
         let mut mention_count = 0u64;
         let out = &mut self.buf;
         out.clear();
@@ -410,14 +550,19 @@ impl RowRenderer {
             push_field(out, m.kind.as_bytes());
             out.push(b'\n');
             mention_count += 1;
-            match entities.iter_mut().rev().find(|(id, _)| *id == m.entity) {
+            // few distinct entities per article: a tally by name, no sorting
+            let id = names.number(m.entity);
+            let slot = &mut names.entity[id as usize];
+            match entities.get_mut(*slot as usize) {
                 Some((_, n)) => *n += 1,
-                None => entities.push((m.entity, 1)),
+                None => {
+                    *slot = entities.len() as u32;
+                    entities.push((id, 1));
+                }
             }
         }
         let split = out.len();
         let mut relation_count = 0u64;
-        let mut facts = Vec::new();
         for r in relations {
             article.push(out, r.article);
             out.push(b',');
@@ -440,29 +585,26 @@ impl RowRenderer {
             relation_count += 1;
             if r.modality != "negated" {
                 facts.push(Fact {
-                    source: r.source.to_string(),
-                    target: r.target.to_string(),
-                    relation: r.relation.to_string(),
+                    source: names.number(r.source),
+                    target: names.number(r.target),
+                    relation: names.number(r.relation),
                     directed: r.directed,
                     planned: r.modality == "planned",
-                    cameo: r.cameo.to_string(),
+                    cameo: names.number(r.cameo),
                 });
             }
         }
-        // few distinct entities per article: a linear tally beats sorting every mention
-        entities.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        let entities = entities
-            .into_iter()
-            .map(|(id, n)| (id.to_string(), n))
-            .collect();
+        let (names, ends) = names.take();
         Rendered {
             facts: ArticleFacts {
-                date,
+                date: date.to_string(),
                 mention_count,
                 relation_count,
-                entities,
-                facts,
-                people,
+                names,
+                ends,
+                entities: entities.clone(),
+                facts: facts.clone(),
+                people: self.people.clone(),
             },
             mentions_hash: xxhash_rust::xxh3::xxh3_64(&out[..split]),
             relations_hash: xxhash_rust::xxh3::xxh3_64(&out[split..]),
@@ -511,6 +653,8 @@ struct EdgeRow<'a> {
 
 #[derive(Debug, Default)]
 struct NodeAcc {
+    /// Is this name a node (it may only be a relation id or a code)?
+    node: bool,
     label: Option<String>,
     mentions: u64,
     articles: u64,
@@ -537,8 +681,13 @@ struct EdgeAcc {
 pub struct Graph {
     names: Vec<String>,
     ids: FxHashMap<String, u32>,
-    nodes: FxHashMap<u32, NodeAcc>,
+    /// By interned number: one for every name, marked when it is a node.
+    nodes: Vec<NodeAcc>,
+    node_count: usize,
     edges: FxHashMap<(u32, u32, u32), EdgeAcc>,
+    /// The interned number of each name of the article being added (`u32::MAX`: not
+    /// looked up yet), so each is hashed once per article.
+    local: Vec<u32>,
     article: usize,
     /// Totals for the summary line.
     pub mentions: u64,
@@ -554,13 +703,33 @@ impl Graph {
         }
         let i = self.names.len() as u32;
         self.names.push(s.to_string());
+        self.nodes.push(NodeAcc::default());
         self.ids.insert(s.to_string(), i);
         i
     }
 
-    fn node(&mut self, id: &str) -> &mut NodeAcc {
-        let i = self.intern(id);
-        self.nodes.entry(i).or_default()
+    /// The interned number of the article's name `i`.
+    fn global(&mut self, a: &ArticleFacts, i: u32) -> u32 {
+        match self.local.get(i as usize) {
+            Some(&g) if g != u32::MAX => g,
+            _ => {
+                let g = self.intern(a.name(i));
+                if let Some(slot) = self.local.get_mut(i as usize) {
+                    *slot = g;
+                }
+                g
+            }
+        }
+    }
+
+    /// The node of interned number `g`, marked as a node.
+    fn node(&mut self, g: u32) -> &mut NodeAcc {
+        let n = &mut self.nodes[g as usize];
+        if !n.node {
+            n.node = true;
+            self.node_count += 1;
+        }
+        n
     }
 
     /// Folds one article in (articles must come in output order).
@@ -569,26 +738,31 @@ impl Graph {
         let art = self.article;
         self.mentions += a.mention_count;
         self.relations += a.relation_count;
-        for (id, label) in &a.people {
-            let n = self.node(id);
-            if n.label.as_ref().is_none_or(|l| label < l) {
-                n.label = Some(label.clone());
+        self.local.clear();
+        self.local.resize(a.name_count(), u32::MAX);
+        for &(id, label) in &a.people {
+            let g = self.global(a, id);
+            let label = a.name(label);
+            let n = self.node(g);
+            if n.label.as_deref().is_none_or(|l| label < l) {
+                n.label = Some(label.to_string());
             }
         }
-        for (id, count) in &a.entities {
-            let n = self.node(id);
+        for &(id, count) in &a.entities {
+            let g = self.global(a, id);
+            let n = self.node(g);
             n.mentions += count;
             n.articles += 1;
         }
         for f in &a.facts {
-            let (s, t) = (self.intern(&f.source), self.intern(&f.target));
-            self.nodes.entry(s).or_default();
-            self.nodes.entry(t).or_default();
-            let rel = self.intern(&f.relation);
-            let code = self.intern(&f.cameo);
+            let (s, t) = (self.global(a, f.source), self.global(a, f.target));
+            self.node(s);
+            self.node(t);
+            let rel = self.global(a, f.relation);
+            let code = self.global(a, f.cameo);
             let e = self.edges.entry((s, t, rel)).or_insert_with(|| EdgeAcc {
                 directed: f.directed,
-                label: labels(&f.relation),
+                label: labels(a.name(f.relation)),
                 first_seen: a.date.clone(),
                 last_seen: a.date.clone(),
                 ..EdgeAcc::default()
@@ -615,7 +789,7 @@ impl Graph {
 
     /// Number of nodes.
     pub fn node_count(&self) -> usize {
-        self.nodes.len()
+        self.node_count
     }
 
     /// Number of edges.
@@ -628,9 +802,11 @@ impl Graph {
         let mut w = writer(out);
         w.write_record(NODE_COLUMNS)?;
         let mut nodes: Vec<(&str, &NodeAcc)> = self
-            .nodes
+            .names
             .iter()
-            .map(|(&i, n)| (self.names[i as usize].as_str(), n))
+            .zip(&self.nodes)
+            .filter(|(_, n)| n.node)
+            .map(|(id, n)| (id.as_str(), n))
             .collect();
         nodes.sort_unstable_by(|a, b| a.0.cmp(b.0));
         for (id, n) in nodes {
@@ -856,8 +1032,8 @@ mod tests {
         for _ in 0..2 {
             // twice: the reused buffer starts empty again
             let got = renderer.render(
-                rows.date.clone(),
-                vec![],
+                &rows.date,
+                [],
                 rows.mentions.iter().map(MentionRow::view),
                 rows.relations.iter().map(RelationRow::view),
             );
