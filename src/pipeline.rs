@@ -10,7 +10,7 @@ use crate::gazetteer::{Gazetteer, Kind};
 use crate::normalise::{Doc, Normaliser};
 use crate::relate::relate;
 use crate::rules::Rules;
-use crate::store::{self, Block, CacheRecord, Entry, Reuse, Reused, Store};
+use crate::store::{self, Block, CacheRecordRef, Entry, ManifestRow, Reuse, Reused, Store};
 use crate::tag::{tag, Tagged};
 use crate::write::{
     ArticleRows, Graph, MentionRef, RelationRef, Rendered, RowRenderer, RowWriter, MENTION_COLUMNS,
@@ -421,15 +421,23 @@ fn file_name(name: &std::ffi::OsStr) -> String {
 }
 
 /// What processing one file gave.
+/// Articles taken over from the previous run keep the rest of their manifest entry
+/// (hash, date, first processed), which travels beside the outcome.
 enum Outcome {
     /// Same size and time (or same hash) as in the manifest: reuse the cache (the main
     /// thread turns it into `Reused`, or extracts it again).
-    Unchanged(Entry),
+    Unchanged { size: u64, mtime: i128 },
     /// Taken over from the previous run: its rows are in the batch's buffers.
-    Reused { entry: Entry, reused: Reused },
-    /// Freshly extracted and rendered.
+    Reused {
+        size: u64,
+        mtime: i128,
+        reused: Reused,
+    },
+    /// Freshly extracted and rendered; `hash` is the xxh3-128 of its bytes.
     Fresh {
-        entry: Entry,
+        hash: u128,
+        size: u64,
+        mtime: i128,
         rendered: Rendered,
         warning: Option<String>,
     },
@@ -511,7 +519,7 @@ pub fn run(cfg: &Config) -> Result<Summary> {
     prev.reusable &= engine.fingerprint == data;
 
     let bar = progress(cfg, inputs.len());
-    let mut sink = Sink::new(&store, &engine)?;
+    let mut sink = Sink::new(&store, &engine, &cfg.today)?;
     let mut reuse = if prev.reusable { store.reuse() } else { None };
     let mut known_reader = store.manifest();
     // the rules and gazetteer are shared read-only; each pool thread keeps its own
@@ -574,7 +582,7 @@ pub fn run(cfg: &Config) -> Result<Summary> {
                     mentions: Vec::new(),
                     relations: Vec::new(),
                 };
-                let redo = reuse_unchanged(reuse.as_mut(), &mut batch);
+                let redo = reuse_unchanged(reuse.as_mut(), &mut batch, &cfg.today);
                 lap(&TIMES.reuse, t);
                 if !redo.is_empty() {
                     let again: Vec<(usize, Outcome)> = pool.install(|| {
@@ -616,28 +624,36 @@ pub fn run(cfg: &Config) -> Result<Summary> {
 /// from the committed CSVs into the batch's buffers and checked against the hashes in
 /// the cache. Returns the
 /// indices (and first-processed dates) of those that must be extracted again.
-fn reuse_unchanged(mut reuse: Option<&mut Reuse>, batch: &mut Batch) -> Vec<(usize, String)> {
+fn reuse_unchanged(
+    mut reuse: Option<&mut Reuse>,
+    batch: &mut Batch,
+    today: &str,
+) -> Vec<(usize, String)> {
     let mut redo = Vec::new();
-    for (k, (_, outcome)) in batch.outcomes.iter_mut().enumerate() {
-        if !matches!(outcome, Outcome::Unchanged(_)) {
+    for (k, (known, outcome)) in batch.outcomes.iter_mut().enumerate() {
+        let Outcome::Unchanged { size, mtime } = *outcome else {
             continue;
-        }
-        let Outcome::Unchanged(entry) = std::mem::replace(outcome, Outcome::Skipped(String::new()))
-        else {
+        };
+        // an article is only unchanged against the entry it was compared with
+        let Some(known) = known else {
+            redo.push((k, today.to_string()));
             continue;
         };
         let (m, r) = (&mut batch.mentions, &mut batch.relations);
         match reuse
             .as_deref_mut()
-            .and_then(|u| u.take(&entry.path, &entry.hash, m, r))
+            .and_then(|u| u.take(&known.path, &known.hash, m, r))
         {
-            Some(reused) => *outcome = Outcome::Reused { entry, reused },
+            Some(reused) => {
+                *outcome = Outcome::Reused {
+                    size,
+                    mtime,
+                    reused,
+                }
+            }
             // the cache lost it or its rows were edited: extract again (it still
             // counts as unchanged)
-            None => {
-                redo.push((k, entry.first_processed.clone()));
-                *outcome = Outcome::Unchanged(entry);
-            }
+            None => redo.push((k, known.first_processed.clone())),
         }
     }
     redo
@@ -688,16 +704,19 @@ struct Sink {
     /// Offsets in the staged mentions.csv and relations.csv where the next rows go.
     at: (u64, u64),
     cache_out: BufWriter<File>,
-    cache_buf: Vec<u8>,
+    /// Scratch space for a cache record or a manifest row.
+    buf: Vec<u8>,
     graph: Graph,
-    manifest: csv::Writer<BufWriter<File>>,
+    manifest: BufWriter<File>,
     summary: Summary,
     warnings: Vec<String>,
     labels: BTreeMap<String, String>,
+    /// The first-processed date of articles new to this output.
+    today: String,
 }
 
 impl Sink {
-    fn new(store: &Store, engine: &Engine) -> Result<Sink> {
+    fn new(store: &Store, engine: &Engine, today: &str) -> Result<Sink> {
         let labels = engine
             .rules
             .types
@@ -708,21 +727,22 @@ impl Sink {
             rows: RowWriter::new(store.stage("mentions.csv")?, store.stage("relations.csv")?)?,
             at: (MENTION_COLUMNS.len() as u64, RELATION_COLUMNS.len() as u64),
             cache_out: store.stage("cache.bin")?,
-            cache_buf: Vec::new(),
+            buf: Vec::new(),
             graph: Graph::default(),
             manifest: {
-                let mut w = crate::write::writer(store.stage("manifest.csv")?);
-                w.write_record(["path", "hash", "size", "mtime", "date", "first_processed"])?;
+                let mut w = store.stage("manifest.csv")?;
+                w.write_all(store::MANIFEST_COLUMNS)?;
                 w
             },
             summary: Summary::default(),
             warnings: Vec::new(),
             labels,
+            today: today.to_string(),
         })
     }
 
-    /// Takes one article's outcome (articles arrive in path order); `bufs` are its
-    /// batch's buffers of reused rows.
+    /// Takes one article's outcome (articles arrive in path order); `known` is its
+    /// previous manifest entry, `bufs` are its batch's buffers of reused rows.
     fn take(
         &mut self,
         input: &Input,
@@ -730,9 +750,12 @@ impl Sink {
         outcome: Outcome,
         bufs: (&[u8], &[u8]),
     ) -> Result<()> {
-        let (entry, facts, m, m_hash, r, r_hash) = match outcome {
+        let fresh_hash;
+        let (row, facts, m, m_hash, r, r_hash) = match outcome {
             Outcome::Fresh {
-                entry,
+                hash,
+                size,
+                mtime,
                 rendered,
                 warning,
             } => {
@@ -746,14 +769,24 @@ impl Sink {
                     relations_hash,
                     ..
                 } = rendered;
-                (entry, facts, m, mentions_hash, r, relations_hash)
+                fresh_hash = store::hex128(hash);
+                // hex digits: always UTF-8
+                let row = (std::str::from_utf8(&fresh_hash)?, size, mtime, None);
+                (row, facts, m, mentions_hash, r, relations_hash)
             }
-            Outcome::Reused { entry, reused } => {
+            Outcome::Reused {
+                size,
+                mtime,
+                reused,
+            } => {
+                let Some(old) = &known else {
+                    bail!("internal: {} reused without an entry", input.rel);
+                };
                 let slice = |buf: &[u8], b: &Block| -> Result<std::ops::Range<usize>> {
                     let from = usize::try_from(b.offset)?;
                     let to = from + usize::try_from(b.len)?;
                     if to > buf.len() {
-                        bail!("internal: reused rows of {} out of range", entry.path);
+                        bail!("internal: reused rows of {} out of range", input.rel);
                     }
                     Ok(from..to)
                 };
@@ -767,26 +800,22 @@ impl Sink {
                     mentions,
                     relations,
                 } = reused;
-                (
-                    entry,
-                    facts,
-                    mentions.len,
-                    mentions.hash,
-                    relations.len,
-                    relations.hash,
-                )
+                let row = (old.hash.as_str(), size, mtime, Some(old.date.as_str()));
+                let (m, r) = (mentions.len, relations.len);
+                (row, facts, m, mentions.hash, r, relations.hash)
             }
             Outcome::Skipped(w) => {
                 self.warnings.push(w);
                 return Ok(());
             }
-            Outcome::Unchanged(e) => {
-                bail!("internal: {} ({}) left unresolved", e.path, input.rel)
+            Outcome::Unchanged { .. } => {
+                bail!("internal: {} left unresolved", input.rel)
             }
         };
-        match known {
+        let (hash, size, mtime, date) = row;
+        match &known {
             None => self.summary.new += 1,
-            Some(old) if old.hash == entry.hash => self.summary.unchanged += 1,
+            Some(old) if old.hash == hash => self.summary.unchanged += 1,
             Some(_) => self.summary.changed += 1,
         }
         let mentions = Block {
@@ -805,18 +834,25 @@ impl Sink {
         self.graph.add(&facts, &|id: &str| {
             labels.get(id).cloned().unwrap_or_else(|| id.to_string())
         });
-        store::write_record(
-            &mut self.cache_out,
-            &CacheRecord {
-                path: entry.path.clone(),
-                hash: entry.hash.clone(),
-                facts,
-                mentions,
-                relations,
-            },
-            &mut self.cache_buf,
-        )?;
-        self.manifest.serialize(&entry)?;
+        let record = CacheRecordRef {
+            path: &input.rel,
+            hash,
+            facts: &facts,
+            mentions,
+            relations,
+        };
+        store::write_record(&mut self.cache_out, &record, &mut self.buf)?;
+        self.buf.clear();
+        ManifestRow {
+            path: &input.rel,
+            hash,
+            size,
+            mtime,
+            date: date.unwrap_or(&facts.date),
+            first_processed: known.as_ref().map_or(&self.today, |e| &e.first_processed),
+        }
+        .render(&mut self.buf);
+        self.manifest.write_all(&self.buf)?;
         self.summary.articles += 1;
         Ok(())
     }
@@ -830,7 +866,7 @@ impl Sink {
         removed: usize,
     ) -> Result<(Summary, Vec<String>)> {
         let (m, r) = self.rows.finish();
-        let manifest = self.manifest.into_inner().map_err(|e| e.into_error())?;
+        let manifest = self.manifest;
         let mut nodes = store.stage("nodes.csv")?;
         self.graph.write_nodes(&mut nodes, &engine.gazetteer)?;
         let mut edges = store.stage("edges.csv")?;
@@ -893,8 +929,8 @@ fn process(
         return Outcome::Skipped(format!("{name}: cannot read file metadata; skipped"));
     };
     let mtime = i128::from(mtime);
-    if let Some(p) = shortcut.filter(|p| p.size == size && p.mtime == mtime) {
-        return Outcome::Unchanged(p.clone());
+    if shortcut.is_some_and(|p| p.size == size && p.mtime == mtime) {
+        return Outcome::Unchanged { size, mtime };
     }
     if size > cfg.max_bytes {
         return Outcome::Skipped(format!(
@@ -907,14 +943,10 @@ fn process(
         Ok(r) => r,
         Err(e) => return Outcome::Skipped(format!("{name}: cannot read ({e}); skipped")),
     };
-    let hash = format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&raw));
+    let hash = xxhash_rust::xxh3::xxh3_128(&raw);
     lap(&TIMES.read, t);
-    if let Some(p) = shortcut.filter(|p| p.hash == hash) {
-        return Outcome::Unchanged(Entry {
-            size,
-            mtime,
-            ..p.clone()
-        });
+    if shortcut.is_some_and(|p| p.hash.as_bytes() == store::hex128(hash)) {
+        return Outcome::Unchanged { size, mtime };
     }
     if let Some(at) = memchr::memchr(0, &raw) {
         return Outcome::Skipped(format!(
@@ -931,16 +963,10 @@ fn process(
     } else {
         None
     };
-    let entry = Entry {
-        path: input.rel.to_string(),
+    Outcome::Fresh {
         hash,
         size,
         mtime,
-        date: rendered.facts.date.clone(),
-        first_processed: first.to_string(),
-    };
-    Outcome::Fresh {
-        entry,
         rendered,
         warning,
     }

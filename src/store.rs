@@ -78,6 +78,73 @@ pub struct CacheRecord {
     pub relations: Block,
 }
 
+/// One record of the cache file, borrowed: what a run writes (encoded exactly as the
+/// [`CacheRecord`] it is read back as, without copying the strings first).
+#[derive(Debug, Serialize)]
+pub struct CacheRecordRef<'a> {
+    /// Path relative to the input folder.
+    pub path: &'a str,
+    /// Hash of the bytes the rows came from.
+    pub hash: &'a str,
+    /// What the graph needs of the article.
+    pub facts: &'a ArticleFacts,
+    /// Its rows in `mentions.csv`.
+    pub mentions: Block,
+    /// Its rows in `relations.csv`.
+    pub relations: Block,
+}
+
+/// The header of `manifest.csv`.
+pub const MANIFEST_COLUMNS: &[u8] = b"path,hash,size,mtime,date,first_processed\n";
+
+/// One row of `manifest.csv`, borrowed: written field by field as the csv crate would
+/// serialize the [`Entry`] it is read back as.
+#[derive(Debug, Clone, Copy)]
+pub struct ManifestRow<'a> {
+    /// Path relative to the input folder.
+    pub path: &'a str,
+    /// xxh3-128 of the bytes, hex.
+    pub hash: &'a str,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the epoch.
+    pub mtime: i128,
+    /// The article's date.
+    pub date: &'a str,
+    /// The day the article was first processed.
+    pub first_processed: &'a str,
+}
+
+impl ManifestRow<'_> {
+    /// Appends the row, with its line end, to `out`.
+    pub fn render(&self, out: &mut Vec<u8>) {
+        use crate::write::{push_field, push_number, push_signed};
+        push_field(out, self.path.as_bytes());
+        out.push(b',');
+        push_field(out, self.hash.as_bytes());
+        out.push(b',');
+        push_number(out, self.size);
+        out.push(b',');
+        push_signed(out, self.mtime);
+        out.push(b',');
+        push_field(out, self.date.as_bytes());
+        out.push(b',');
+        push_field(out, self.first_processed.as_bytes());
+        out.push(b'\n');
+    }
+}
+
+/// xxh3-128 of an article's bytes as the manifest and cache keep it: 32 lowercase hex
+/// digits (what `format!("{:032x}")` gives, without the formatting machinery).
+pub fn hex128(h: u128) -> [u8; 32] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 32];
+    for (i, d) in out.iter_mut().enumerate() {
+        *d = DIGITS[((h >> (124 - 4 * i)) & 15) as usize];
+    }
+    out
+}
+
 /// The files that make up one committed set: (staged name, final path relative to out).
 pub const OUTPUTS: [(&str, &str); 7] = [
     ("mentions.csv", "mentions.csv"),
@@ -580,10 +647,102 @@ fn codec() -> impl bincode::Options {
 }
 
 /// Appends one record to a cache being written; `buf` is scratch space kept between calls.
-pub fn write_record<W: Write>(w: &mut W, rec: &CacheRecord, buf: &mut Vec<u8>) -> Result<()> {
+pub fn write_record<W: Write>(w: &mut W, rec: &CacheRecordRef, buf: &mut Vec<u8>) -> Result<()> {
     buf.clear();
     codec().serialize_into(&mut *buf, rec)?;
     w.write_all(&(buf.len() as u64).to_le_bytes())?;
     w.write_all(buf)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_is_what_format_gives() {
+        for h in [
+            0,
+            1,
+            0xabc,
+            u128::from(u64::MAX),
+            u128::MAX,
+            0x0123_4567_89ab_cdef << 60,
+        ] {
+            assert_eq!(
+                std::str::from_utf8(&hex128(h)).unwrap(),
+                format!("{h:032x}")
+            );
+        }
+    }
+
+    /// A manifest row written by hand reads back, byte for byte, as the csv crate
+    /// writes the same entry.
+    #[test]
+    fn manifest_rows_match_serde() {
+        let tricky = [
+            "",
+            "a.txt",
+            "d/a,b.txt",
+            "say \"hi\".txt",
+            "line\nbreak",
+            " sp ",
+            "\u{e9}.txt",
+        ];
+        let mut w = crate::write::writer(Vec::new());
+        let mut got = Vec::new();
+        for (k, t) in tricky.iter().enumerate() {
+            let e = Entry {
+                path: t.to_string(),
+                hash: String::from_utf8(hex128(k as u128 * 0x1234_5678_9abc).to_vec()).unwrap(),
+                size: k as u64 * 1000,
+                mtime: [0, -5, 1_700_000_000_123_456_789, i128::MAX][k % 4],
+                date: format!("2025-01-0{k}{t}"),
+                first_processed: t.to_string(),
+            };
+            w.serialize(&e).unwrap();
+            ManifestRow {
+                path: &e.path,
+                hash: &e.hash,
+                size: e.size,
+                mtime: e.mtime,
+                date: &e.date,
+                first_processed: &e.first_processed,
+            }
+            .render(&mut got);
+        }
+        assert_eq!(got, w.into_inner().unwrap());
+    }
+
+    /// A record written from borrowed parts reads back as the owned record.
+    #[test]
+    fn borrowed_cache_records_read_back() {
+        let rows = crate::write::ArticleRows {
+            date: "2025-01-01".into(),
+            people: vec![("p:x".into(), "X, Y".into())],
+            ..Default::default()
+        };
+        let facts = crate::write::Rendered::new(&rows).facts;
+        let block = Block {
+            offset: 3,
+            len: 300,
+            hash: u64::MAX,
+        };
+        let mut file = Vec::new();
+        let mut buf = Vec::new();
+        let rec = CacheRecordRef {
+            path: "d/a.txt",
+            hash: "00ff",
+            facts: &facts,
+            mentions: block,
+            relations: Block::default(),
+        };
+        write_record(&mut file, &rec, &mut buf).unwrap();
+        let back: CacheRecord = codec().deserialize(&file[8..]).unwrap();
+        assert_eq!(back.path, "d/a.txt");
+        assert_eq!(back.hash, "00ff");
+        assert_eq!(back.facts, facts);
+        assert_eq!(back.mentions, block);
+        assert_eq!(back.relations, Block::default());
+    }
 }

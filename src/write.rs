@@ -431,7 +431,7 @@ fn needs_quotes(field: &[u8]) -> bool {
 /// Appends one CSV field as [`writer`] writes it: as is, or when it needs quotes, in
 /// quotes with its quotes doubled. (An empty field stays empty: only a record of one
 /// empty field is written `""`, and our rows have several fields.)
-fn push_field(out: &mut Vec<u8>, field: &[u8]) {
+pub(crate) fn push_field(out: &mut Vec<u8>, field: &[u8]) {
     if !needs_quotes(field) {
         out.extend_from_slice(field);
         return;
@@ -488,7 +488,7 @@ const PAIRS: [[u8; 2]; 100] = {
 };
 
 /// Appends the decimal digits of a number (as serde's CSV writer writes it).
-fn push_number(out: &mut Vec<u8>, mut n: u64) {
+pub(crate) fn push_number(out: &mut Vec<u8>, mut n: u64) {
     if n < 10 {
         out.push(b'0' + n as u8);
         return;
@@ -508,6 +508,15 @@ fn push_number(out: &mut Vec<u8>, mut n: u64) {
         digits[i] = b'0' + n as u8;
     }
     out.extend_from_slice(&digits[i..]);
+}
+
+/// Appends the decimal digits of a signed number (with `-` when negative).
+pub(crate) fn push_signed(out: &mut Vec<u8>, n: i128) {
+    match u64::try_from(n) {
+        Ok(n) => push_number(out, n),
+        // before 1970, or past the year 2554 in nanoseconds: rare enough to format
+        Err(_) => out.extend_from_slice(n.to_string().as_bytes()),
+    }
 }
 
 impl RowRenderer {
@@ -1118,6 +1127,19 @@ mod tests {
         for n in [0, 1, 9, 10, 99, 100, 12345, u64::from(u32::MAX), u64::MAX] {
             let mut got = Vec::new();
             push_number(&mut got, n);
+            assert_eq!(got, n.to_string().into_bytes());
+        }
+        for n in [
+            0,
+            7,
+            -1,
+            -10,
+            i128::from(u64::MAX),
+            i128::from(u64::MAX) + 1,
+            i128::MIN,
+        ] {
+            let mut got = Vec::new();
+            push_signed(&mut got, n);
             assert_eq!(got, n.to_string().into_bytes());
         }
     }
