@@ -160,19 +160,23 @@ impl Engine {
             gaz: &self.gazetteer,
             extra: &x.tagged.extra,
         };
+        // the file checked once, not each mention: in a valid file (nearly all) a
+        // mention's text is its slice (what lossy decoding of it would give)
+        let valid = match x.tagged.mentions.is_empty() {
+            true => None,
+            false => std::str::from_utf8(raw).ok(),
+        };
         x.tagged.mentions.iter().map(move |m| {
             let span = x.doc.original(m.start..m.end);
             let e = g.get(m.entity);
-            let text = &raw[span.clone()];
             MentionRef {
                 article,
                 sentence: m.sentence,
                 start: span.start,
                 end: span.end,
-                // checked plainly first: valid text (nearly all) is borrowed either way
-                text: match std::str::from_utf8(text) {
-                    Ok(t) => Cow::Borrowed(t),
-                    Err(_) => String::from_utf8_lossy(text),
+                text: match valid.and_then(|v| v.get(span.clone())) {
+                    Some(t) => Cow::Borrowed(t),
+                    None => String::from_utf8_lossy(&raw[span]),
                 },
                 entity: &e.id,
                 kind: e.kind.as_str(),

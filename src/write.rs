@@ -253,6 +253,8 @@ struct NameTable {
     recent: [(usize, usize, u32); RECENT],
     /// For each name, its place in the article's entities (`u32::MAX`: none yet).
     entity: Vec<u32>,
+    /// For each name, the end of its last mention row (`entity,kind\n`), keyed by kind.
+    tail: Vec<Memo>,
 }
 
 /// Slots of [`NameTable::recent`] (a power of two).
@@ -267,6 +269,7 @@ impl Default for NameTable {
             // no slice has address 0
             recent: [(0, 0, 0); RECENT],
             entity: Vec::new(),
+            tail: Vec::new(),
         }
     }
 }
@@ -322,6 +325,7 @@ impl NameTable {
         self.names.push_str(s);
         self.ends.push(self.names.len() as u32);
         self.entity.push(u32::MAX);
+        self.tail.push(Memo::default());
         (self.ends.len() - 1) as u32
     }
 
@@ -330,6 +334,7 @@ impl NameTable {
         self.by_hash.clear();
         self.recent = [(0, 0, 0); RECENT];
         self.entity.clear();
+        self.tail.clear();
         let out = (self.names.clone(), self.ends.clone());
         self.names.clear();
         self.ends.clear();
@@ -447,32 +452,45 @@ pub(crate) fn push_field(out: &mut Vec<u8>, field: &[u8]) {
     out.push(b'"');
 }
 
-/// The last value written to a column and where its CSV bytes are in the output:
-/// rows repeat the article path and the evidence sentence (several relations per
-/// sentence), and copying those bytes back is cheaper than checking them again.
-#[derive(Default)]
+/// Address and length of a string: the same slice again has the same bytes. Only
+/// compared, never followed (no slice has address 0, the key of nothing).
+fn slice_key(s: &str) -> (usize, usize) {
+    (s.as_ptr() as usize, s.len())
+}
+
+/// The last value written somewhere and where its CSV bytes are in the output: rows
+/// repeat the article path, the evidence sentence (several relations per sentence) and
+/// an entity's `entity,kind` ending, and copying those bytes back is cheaper than
+/// checking them again.
+#[derive(Debug, Default, Clone)]
 struct Memo {
-    /// Address and length of the value: the same slice again (it is compared, never
-    /// followed), so the bytes are the same.
+    /// [`slice_key`] of the value.
     key: (usize, usize),
     at: std::ops::Range<usize>,
 }
 
 impl Memo {
+    /// Appends the bytes written for `key` before, if this memo holds them.
+    fn copy(&self, out: &mut Vec<u8>, key: (usize, usize)) -> bool {
+        let hit = key == self.key && self.at.end <= out.len();
+        if hit {
+            out.extend_from_within(self.at.clone());
+        }
+        hit
+    }
+
     /// Appends `field` as [`push_field`] does, copying its earlier bytes when it is the
     /// same slice as last time.
     fn push(&mut self, out: &mut Vec<u8>, field: &str) {
-        let key = (field.as_ptr() as usize, field.len());
-        if key == self.key && self.at.end <= out.len() {
-            out.extend_from_within(self.at.clone());
-            return;
+        let key = slice_key(field);
+        if !self.copy(out, key) {
+            let from = out.len();
+            push_field(out, field.as_bytes());
+            *self = Memo {
+                key,
+                at: from..out.len(),
+            };
         }
-        let from = out.len();
-        push_field(out, field.as_bytes());
-        *self = Memo {
-            key,
-            at: from..out.len(),
-        };
     }
 }
 
@@ -487,27 +505,40 @@ const PAIRS: [[u8; 2]; 100] = {
     t
 };
 
-/// Appends the decimal digits of a number (as serde's CSV writer writes it).
-pub(crate) fn push_number(out: &mut Vec<u8>, mut n: u64) {
-    if n < 10 {
-        out.push(b'0' + n as u8);
-        return;
+/// Appends the decimal digits of a number (as serde's CSV writer writes it). Numbers
+/// below 10 000 (sentence numbers, most offsets) are written in fixed-size pieces.
+pub(crate) fn push_number(out: &mut Vec<u8>, n: u64) {
+    let pair = |k: u64| &PAIRS[k as usize % 100];
+    match n {
+        0..10 => out.push(b'0' + n as u8),
+        10..100 => out.extend_from_slice(pair(n)),
+        100..1000 => {
+            out.push(b'0' + (n / 100) as u8);
+            out.extend_from_slice(pair(n));
+        }
+        1000..10000 => {
+            out.extend_from_slice(pair(n / 100));
+            out.extend_from_slice(pair(n));
+        }
+        _ => {
+            let mut digits = [0u8; 20];
+            let mut i = digits.len();
+            let mut n = n;
+            while n >= 100 {
+                i -= 2;
+                digits[i..i + 2].copy_from_slice(pair(n));
+                n /= 100;
+            }
+            if n >= 10 {
+                i -= 2;
+                digits[i..i + 2].copy_from_slice(pair(n));
+            } else {
+                i -= 1;
+                digits[i] = b'0' + n as u8;
+            }
+            out.extend_from_slice(&digits[i..]);
+        }
     }
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    while n >= 100 {
-        i -= 2;
-        digits[i..i + 2].copy_from_slice(&PAIRS[(n % 100) as usize]);
-        n /= 100;
-    }
-    if n >= 10 {
-        i -= 2;
-        digits[i..i + 2].copy_from_slice(&PAIRS[n as usize]);
-    } else {
-        i -= 1;
-        digits[i] = b'0' + n as u8;
-    }
-    out.extend_from_slice(&digits[i..]);
 }
 
 /// Appends the decimal digits of a signed number (with `-` when negative).
@@ -554,13 +585,22 @@ impl RowRenderer {
             out.push(b',');
             push_field(out, m.text.as_bytes());
             out.push(b',');
-            push_field(out, m.entity.as_bytes());
-            out.push(b',');
-            push_field(out, m.kind.as_bytes());
-            out.push(b'\n');
+            let id = names.number(m.entity);
+            let tail = &mut names.tail[id as usize];
+            let kind = slice_key(m.kind);
+            if !tail.copy(out, kind) {
+                let from = out.len();
+                push_field(out, m.entity.as_bytes());
+                out.push(b',');
+                push_field(out, m.kind.as_bytes());
+                out.push(b'\n');
+                *tail = Memo {
+                    key: kind,
+                    at: from..out.len(),
+                };
+            }
             mention_count += 1;
             // few distinct entities per article: a tally by name, no sorting
-            let id = names.number(m.entity);
             let slot = &mut names.entity[id as usize];
             match entities.get_mut(*slot as usize) {
                 Some((_, n)) => *n += 1,
@@ -1062,6 +1102,60 @@ mod tests {
         }
     }
 
+    /// Repeated slices (article, an entity's row ending, evidence) are copied from
+    /// their first rendering: the bytes stay those of serde's serialisation, also when
+    /// one entity comes with two kinds or a value is the same string at another address.
+    #[test]
+    fn repeated_values_render_as_serde() {
+        let (article, other) = ("d/a,b.txt", String::from("d/a,b.txt"));
+        let (usa, usa_copy) = ("USA", String::from("USA"));
+        let evidence = "One, \"two\"";
+        let mut mentions = Vec::new();
+        for k in 0..7 {
+            mentions.push(MentionRef {
+                article: if k == 3 { &other } else { article },
+                sentence: k,
+                start: k,
+                end: k + 3,
+                text: Cow::Borrowed("U,S"),
+                entity: if k == 4 { &usa_copy } else { usa },
+                kind: if k == 5 { "org" } else { "country" },
+            });
+        }
+        let relations: Vec<RelationRef> = (0..4)
+            .map(|k| RelationRef {
+                article,
+                sentence: k,
+                source: usa,
+                relation: "sanctions",
+                target: &usa_copy,
+                directed: k % 2 == 0,
+                modality: "asserted",
+                cameo: "163",
+                trigger: "sanctioned",
+                evidence: if k == 2 { "other" } else { evidence },
+            })
+            .collect();
+        let (mut m, mut r) = (writer(Vec::new()), writer(Vec::new()));
+        for row in &mentions {
+            m.serialize(row.to_row()).unwrap();
+        }
+        for row in &relations {
+            r.serialize(row.to_row()).unwrap();
+        }
+        let got = RowRenderer::default().render(
+            "2025-01-01",
+            [(usa, "label")],
+            mentions.iter().cloned(),
+            relations.iter().cloned(),
+        );
+        assert_eq!(got.mentions_csv(), m.into_inner().unwrap());
+        assert_eq!(got.relations_csv(), r.into_inner().unwrap());
+        // one entity, counted across both addresses of its id
+        assert_eq!(got.facts.entities, vec![(0, 7)]);
+        assert_eq!(got.facts.name(0), "USA");
+    }
+
     /// A field written by hand is quoted and escaped exactly as the csv crate does it.
     #[test]
     fn fields_are_quoted_as_the_csv_crate_quotes_them() {
@@ -1124,7 +1218,13 @@ mod tests {
 
     #[test]
     fn numbers_are_written_in_decimal() {
-        for n in [0, 1, 9, 10, 99, 100, 12345, u64::from(u32::MAX), u64::MAX] {
+        let edges = [
+            0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 1001, 9999, 10000, 10001,
+        ];
+        for n in edges
+            .into_iter()
+            .chain([12345, u64::from(u32::MAX), u64::MAX])
+        {
             let mut got = Vec::new();
             push_number(&mut got, n);
             assert_eq!(got, n.to_string().into_bytes());
