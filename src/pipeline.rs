@@ -527,14 +527,14 @@ pub fn run(cfg: &Config) -> Result<Summary> {
     let mut reuse = if prev.reusable { store.reuse() } else { None };
     let mut known_reader = store.manifest();
     // the rules and gazetteer are shared read-only; each pool thread keeps its own
-    // renderer, whose buffers are reused from article to article
-    let renderers: Vec<std::sync::Mutex<RowRenderer>> = (0..pool.current_num_threads().max(1))
-        .map(|_| std::sync::Mutex::new(RowRenderer::default()))
+    // scratch space, reused from article to article
+    let scratches: Vec<std::sync::Mutex<Scratch>> = (0..pool.current_num_threads().max(1))
+        .map(|_| std::sync::Mutex::new(Scratch::default()))
         .collect();
     let work = |input: &Input, st: Option<Stamp>, shortcut: Option<&Entry>, first: &str| {
-        let slot = rayon::current_thread_index().unwrap_or(0) % renderers.len();
-        let mut renderer = renderers[slot].lock().unwrap_or_else(|e| e.into_inner());
-        process(&engine, &mut renderer, cfg, input, st, shortcut, first)
+        let slot = rayon::current_thread_index().unwrap_or(0) % scratches.len();
+        let mut scratch = scratches[slot].lock().unwrap_or_else(|e| e.into_inner());
+        process(&engine, &mut scratch, cfg, input, st, shortcut, first)
     };
     std::thread::scope(|scope| -> Result<()> {
         // room for a chunk's batches: the pool goes on to the next chunk while the
@@ -915,12 +915,49 @@ fn stat(path: &Path) -> Option<Stamp> {
     Some((m.len(), mtime))
 }
 
+/// What a worker thread reuses from one article to the next.
+#[derive(Default)]
+struct Scratch {
+    renderer: RowRenderer,
+    /// Holds the article's bytes at its start; grows to the largest file read and
+    /// stays initialised, so reading allocates nothing.
+    raw: Vec<u8>,
+}
+
+/// Reads a whole file into the start of `buf`, returning its length. Unlike `fs::read`
+/// it neither allocates (once `buf` is large enough) nor asks for the size again:
+/// `size` (from the earlier stat) is only where the reading starts from.
+fn read_into(path: &Path, size: u64, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+    use std::io::Read;
+    let mut file = File::open(path)?;
+    // one byte to spare, so that the read that finds the end needs no room of its own
+    let want = usize::try_from(size)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1);
+    if buf.len() < want {
+        buf.resize(want, 0);
+    }
+    let mut len = 0;
+    loop {
+        if len == buf.len() {
+            // the file grew since it was stat'ed
+            buf.resize(2 * len, 0);
+        }
+        match file.read(&mut buf[len..]) {
+            Ok(0) => return Ok(len),
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// Classifies and, if needed, reads, extracts and renders one article. `shortcut` is the
 /// previous run's entry when its cache may be reused.
 #[allow(clippy::too_many_arguments)]
 fn process(
     engine: &Engine,
-    renderer: &mut RowRenderer,
+    scratch: &mut Scratch,
     cfg: &Config,
     input: &Input,
     st: Option<Stamp>,
@@ -943,21 +980,21 @@ fn process(
         ));
     }
     let t = Instant::now();
-    let raw = match fs::read(&abs) {
-        Ok(r) => r,
+    let raw = match read_into(&abs, size, &mut scratch.raw) {
+        Ok(len) => &scratch.raw[..len],
         Err(e) => return Outcome::Skipped(format!("{name}: cannot read ({e}); skipped")),
     };
-    let hash = xxhash_rust::xxh3::xxh3_128(&raw);
+    let hash = xxhash_rust::xxh3::xxh3_128(raw);
     lap(&TIMES.read, t);
     if shortcut.is_some_and(|p| p.hash.as_bytes() == store::hex128(hash)) {
         return Outcome::Unchanged { size, mtime };
     }
-    if let Some(at) = memchr::memchr(0, &raw) {
+    if let Some(at) = memchr::memchr(0, raw) {
         return Outcome::Skipped(format!(
             "{name}: binary file (NUL byte at offset {at}); skipped"
         ));
     }
-    let (rendered, doc) = engine.render(renderer, &input.rel, &raw, first);
+    let (rendered, doc) = engine.render(&mut scratch.renderer, &input.rel, raw, first);
     let warning = if raw.iter().all(u8::is_ascii_whitespace) {
         Some(format!("{name}: empty article; no rows"))
     } else if doc.lossy {
