@@ -13,8 +13,8 @@ use crate::rules::Rules;
 use crate::store::{self, Block, CacheRecordRef, Entry, ManifestRow, Reuse, Reused, Store};
 use crate::tag::{tag, Tagged};
 use crate::write::{
-    ArticleRows, Graph, MentionRef, RelationRef, Rendered, RowRenderer, RowWriter, MENTION_COLUMNS,
-    RELATION_COLUMNS,
+    ArticleFacts, ArticleRows, Graph, MentionRef, RelationRef, Rendered, RowRenderer, RowWriter,
+    MENTION_COLUMNS, RELATION_COLUMNS,
 };
 use anyhow::{anyhow, bail, Context as _, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -424,9 +424,8 @@ fn file_name(name: &std::ffi::OsStr) -> String {
     out
 }
 
-/// What processing one file gave.
-/// Articles taken over from the previous run keep the rest of their manifest entry
-/// (hash, date, first processed), which travels beside the outcome.
+/// What processing one file gave. (An article taken over from the previous run keeps
+/// the rest of its manifest entry, which travels beside the outcome.)
 enum Outcome {
     /// Same size and time (or same hash) as in the manifest: reuse the cache (the main
     /// thread turns it into `Reused`, or extracts it again).
@@ -701,6 +700,20 @@ fn nothing_changed(
     })
 }
 
+/// What the writer records of an article whose rows it has written.
+struct Taken<'a> {
+    /// xxh3-128 of its bytes, hex.
+    hash: &'a str,
+    size: u64,
+    mtime: i128,
+    /// Its date as the manifest had it (reused articles); else the one in its facts.
+    date: Option<&'a str>,
+    /// Length and xxh3-64 of its mention rows.
+    mentions: (u64, u64),
+    /// Length and xxh3-64 of its relation rows.
+    relations: (u64, u64),
+}
+
 /// Receives articles in output order: streams their rows and cache records to the
 /// staged files and folds them into the graph.
 struct Sink {
@@ -754,8 +767,7 @@ impl Sink {
         outcome: Outcome,
         bufs: (&[u8], &[u8]),
     ) -> Result<()> {
-        let fresh_hash;
-        let (row, facts, m, m_hash, r, r_hash) = match outcome {
+        match outcome {
             Outcome::Fresh {
                 hash,
                 size,
@@ -766,17 +778,16 @@ impl Sink {
                 self.warnings.extend(warning);
                 let (m, r) = (rendered.mentions_csv(), rendered.relations_csv());
                 self.rows.add(m, r)?;
-                let (m, r) = (m.len() as u64, r.len() as u64);
-                let Rendered {
-                    facts,
-                    mentions_hash,
-                    relations_hash,
-                    ..
-                } = rendered;
-                fresh_hash = store::hex128(hash);
-                // hex digits: always UTF-8
-                let row = (std::str::from_utf8(&fresh_hash)?, size, mtime, None);
-                (row, facts, m, mentions_hash, r, relations_hash)
+                let hex = store::hex128(hash);
+                let taken = Taken {
+                    hash: std::str::from_utf8(&hex)?, // hex digits: always UTF-8
+                    size,
+                    mtime,
+                    date: None,
+                    mentions: (m.len() as u64, rendered.mentions_hash),
+                    relations: (r.len() as u64, rendered.relations_hash),
+                };
+                self.record(input, known.as_ref(), taken, &rendered.facts)
             }
             Outcome::Reused {
                 size,
@@ -799,49 +810,60 @@ impl Sink {
                     slice(bufs.1, &reused.relations)?,
                 );
                 self.rows.add(&bufs.0[mr], &bufs.1[rr])?;
-                let Reused {
-                    facts,
-                    mentions,
-                    relations,
-                } = reused;
-                let row = (old.hash.as_str(), size, mtime, Some(old.date.as_str()));
-                let (m, r) = (mentions.len, relations.len);
-                (row, facts, m, mentions.hash, r, relations.hash)
+                let (m, r) = (&reused.mentions, &reused.relations);
+                let taken = Taken {
+                    hash: &old.hash,
+                    size,
+                    mtime,
+                    date: Some(&old.date),
+                    mentions: (m.len, m.hash),
+                    relations: (r.len, r.hash),
+                };
+                self.record(input, Some(old), taken, &reused.facts)
             }
             Outcome::Skipped(w) => {
                 self.warnings.push(w);
-                return Ok(());
+                Ok(())
             }
             Outcome::Unchanged { .. } => {
                 bail!("internal: {} left unresolved", input.rel)
             }
-        };
-        let (hash, size, mtime, date) = row;
-        match &known {
+        }
+    }
+
+    /// Counts an article whose rows were just written, folds it into the graph and
+    /// writes its cache record and manifest row.
+    fn record(
+        &mut self,
+        input: &Input,
+        known: Option<&Entry>,
+        t: Taken,
+        facts: &ArticleFacts,
+    ) -> Result<()> {
+        match known {
             None => self.summary.new += 1,
-            Some(old) if old.hash == hash => self.summary.unchanged += 1,
+            Some(old) if old.hash == t.hash => self.summary.unchanged += 1,
             Some(_) => self.summary.changed += 1,
         }
-        let mentions = Block {
-            offset: self.at.0,
-            len: m,
-            hash: m_hash,
+        let block = |at: &mut u64, (len, hash): (u64, u64)| {
+            let b = Block {
+                offset: *at,
+                len,
+                hash,
+            };
+            *at += len;
+            b
         };
-        let relations = Block {
-            offset: self.at.1,
-            len: r,
-            hash: r_hash,
-        };
-        self.at.0 += m;
-        self.at.1 += r;
+        let mentions = block(&mut self.at.0, t.mentions);
+        let relations = block(&mut self.at.1, t.relations);
         let labels = &self.labels;
-        self.graph.add(&facts, &|id: &str| {
+        self.graph.add(facts, &|id: &str| {
             labels.get(id).cloned().unwrap_or_else(|| id.to_string())
         });
         let record = CacheRecordRef {
             path: &input.rel,
-            hash,
-            facts: &facts,
+            hash: t.hash,
+            facts,
             mentions,
             relations,
         };
@@ -849,11 +871,11 @@ impl Sink {
         self.buf.clear();
         ManifestRow {
             path: &input.rel,
-            hash,
-            size,
-            mtime,
-            date: date.unwrap_or(&facts.date),
-            first_processed: known.as_ref().map_or(&self.today, |e| &e.first_processed),
+            hash: t.hash,
+            size: t.size,
+            mtime: t.mtime,
+            date: t.date.unwrap_or(&facts.date),
+            first_processed: known.map_or(&self.today, |e| &e.first_processed),
         }
         .render(&mut self.buf);
         self.manifest.write_all(&self.buf)?;
