@@ -591,90 +591,30 @@ impl RowRenderer {
         mentions: impl IntoIterator<Item = MentionRef<'a>>,
         relations: impl IntoIterator<Item = RelationRef<'a>>,
     ) -> Rendered {
-        let names = &mut self.names;
-        let (entities, facts) = (&mut self.entities, &mut self.facts);
+        self.buf.clear();
+        self.entities.clear();
+        self.facts.clear();
         self.people.clear();
-        self.people.extend(
-            people
-                .into_iter()
-                .map(|(id, label)| (names.number(id), names.number(label))),
-        );
-        entities.clear();
-        facts.clear();
-        let mut mention_count = 0u64;
-        let out = &mut self.buf;
-        out.clear();
-        let (mut article, mut evidence) = (Memo::default(), Memo::default());
-        for m in mentions {
-            article.push(out, m.article);
-            out.push(b',');
-            push_number(out, m.sentence as u64);
-            out.push(b',');
-            push_number(out, m.start as u64);
-            out.push(b',');
-            push_number(out, m.end as u64);
-            out.push(b',');
-            push_field(out, m.text.as_bytes());
-            out.push(b',');
-            let id = names.number(m.entity);
-            let tail = &mut names.tail[id as usize];
-            let kind = slice_key(m.kind);
-            if !tail.copy(out, kind) {
-                let from = out.len();
-                push_field(out, m.entity.as_bytes());
-                out.push(b',');
-                push_field(out, m.kind.as_bytes());
-                out.push(b'\n');
-                *tail = Memo {
-                    key: kind,
-                    at: from..out.len(),
-                };
-            }
-            mention_count += 1;
-            // few distinct entities per article: a tally by name, no sorting
-            let slot = &mut names.entity[id as usize];
-            match entities.get_mut(*slot as usize) {
-                Some((_, n)) => *n += 1,
-                None => {
-                    *slot = entities.len() as u32;
-                    entities.push((id, 1));
-                }
-            }
+        for (id, label) in people {
+            let p = (self.names.number(id), self.names.number(label));
+            self.people.push(p);
         }
-        let split = out.len();
+        // the article path starts every row, and a sentence is the evidence of every
+        // relation found in it
+        let (mut article, mut evidence) = (Memo::default(), Memo::default());
+        let mut mention_count = 0u64;
+        for m in mentions {
+            self.mention(&m, &mut article);
+            mention_count += 1;
+        }
+        let split = self.buf.len();
         let mut relation_count = 0u64;
         for r in relations {
-            article.push(out, r.article);
-            out.push(b',');
-            push_number(out, r.sentence as u64);
-            out.push(b',');
-            push_field(out, r.source.as_bytes());
-            out.push(b',');
-            push_field(out, r.relation.as_bytes());
-            out.push(b',');
-            push_field(out, r.target.as_bytes());
-            out.extend_from_slice(if r.directed { b",true," } else { b",false," });
-            push_field(out, r.modality.as_bytes());
-            out.push(b',');
-            push_field(out, r.cameo.as_bytes());
-            out.push(b',');
-            push_field(out, r.trigger.as_bytes());
-            out.push(b',');
-            evidence.push(out, r.evidence);
-            out.push(b'\n');
+            self.relation(&r, &mut article, &mut evidence);
             relation_count += 1;
-            if r.modality != "negated" {
-                facts.push(Fact {
-                    source: names.number(r.source),
-                    target: names.number(r.target),
-                    relation: names.number(r.relation),
-                    directed: r.directed,
-                    planned: r.modality == "planned",
-                    cameo: names.number(r.cameo),
-                });
-            }
         }
-        let (names, ends) = names.take();
+        let (names, ends) = self.names.take();
+        let out = &self.buf;
         Rendered {
             facts: ArticleFacts {
                 date: date.to_string(),
@@ -682,14 +622,89 @@ impl RowRenderer {
                 relation_count,
                 names,
                 ends,
-                entities: entities.clone(),
-                facts: facts.clone(),
+                entities: self.entities.clone(),
+                facts: self.facts.clone(),
                 people: self.people.clone(),
             },
             mentions_hash: xxhash_rust::xxh3::xxh3_64(&out[..split]),
             relations_hash: xxhash_rust::xxh3::xxh3_64(&out[split..]),
             csv: out.to_vec(),
             split,
+        }
+    }
+
+    /// Appends a mention row and counts its entity.
+    #[inline(always)] // one caller, in the loop over mentions
+    fn mention(&mut self, m: &MentionRef, article: &mut Memo) {
+        let out = &mut self.buf;
+        article.push(out, m.article);
+        out.push(b',');
+        push_number(out, m.sentence as u64);
+        out.push(b',');
+        push_number(out, m.start as u64);
+        out.push(b',');
+        push_number(out, m.end as u64);
+        out.push(b',');
+        push_field(out, m.text.as_bytes());
+        out.push(b',');
+        let id = self.names.number(m.entity);
+        let tail = &mut self.names.tail[id as usize];
+        let kind = slice_key(m.kind);
+        if !tail.copy(out, kind) {
+            let from = out.len();
+            push_field(out, m.entity.as_bytes());
+            out.push(b',');
+            push_field(out, m.kind.as_bytes());
+            out.push(b'\n');
+            *tail = Memo {
+                key: kind,
+                at: from..out.len(),
+            };
+        }
+        // few distinct entities per article: a tally by name, no sorting
+        let slot = &mut self.names.entity[id as usize];
+        match self.entities.get_mut(*slot as usize) {
+            Some((_, n)) => *n += 1,
+            None => {
+                // u32::MAX, the slot of no entity yet
+                *slot = self.entities.len() as u32;
+                self.entities.push((id, 1));
+            }
+        }
+    }
+
+    /// Appends a relation row and keeps its fact unless it is negated.
+    #[inline(always)] // one caller, in the loop over relations
+    fn relation(&mut self, r: &RelationRef, article: &mut Memo, evidence: &mut Memo) {
+        let out = &mut self.buf;
+        article.push(out, r.article);
+        out.push(b',');
+        push_number(out, r.sentence as u64);
+        out.push(b',');
+        push_field(out, r.source.as_bytes());
+        out.push(b',');
+        push_field(out, r.relation.as_bytes());
+        out.push(b',');
+        push_field(out, r.target.as_bytes());
+        out.extend_from_slice(if r.directed { b",true," } else { b",false," });
+        push_field(out, r.modality.as_bytes());
+        out.push(b',');
+        push_field(out, r.cameo.as_bytes());
+        out.push(b',');
+        push_field(out, r.trigger.as_bytes());
+        out.push(b',');
+        evidence.push(out, r.evidence);
+        out.push(b'\n');
+        if r.modality != "negated" {
+            let names = &mut self.names;
+            self.facts.push(Fact {
+                source: names.number(r.source),
+                target: names.number(r.target),
+                relation: names.number(r.relation),
+                directed: r.directed,
+                planned: r.modality == "planned",
+                cameo: names.number(r.cameo),
+            });
         }
     }
 }
