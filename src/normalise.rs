@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::gazetteer::with_lowercase;
 use memchr::{memchr, memchr3, memchr_iter};
 use regex::{Regex, RegexSet};
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::ops::Range;
 
 /// Longest sentence kept whole; longer runs without a full stop are cut at a space so
@@ -46,7 +46,7 @@ impl Doc {
             };
             return at..at;
         }
-        self.offsets.source(span.start).start..self.offsets.source(span.end - 1).end
+        self.offsets.sources(span.start, span.end - 1)
     }
 
     fn push(&mut self, c: char, from: usize, to: usize) {
@@ -142,6 +142,22 @@ impl Offsets {
     /// The original span of clean byte `i` (which must exist).
     fn source(&self, i: usize) -> Range<usize> {
         let k = self.runs.partition_point(|r| r.at as usize <= i);
+        self.source_in(k, i)
+    }
+
+    /// From the original start of clean byte `first` to the original end of `last`.
+    fn sources(&self, first: usize, last: usize) -> Range<usize> {
+        let k = self.runs.partition_point(|r| r.at as usize <= first);
+        // a mention seldom spans two runs: then one search finds both ends
+        let end = match self.runs.get(k) {
+            Some(next) if next.at as usize <= last => self.source(last).end,
+            _ => self.source_in(k, last).end,
+        };
+        self.source_in(k, first).start..end
+    }
+
+    /// The original span of clean byte `i`, which lies in the run before run `k`.
+    fn source_in(&self, k: usize, i: usize) -> Range<usize> {
         match k.checked_sub(1).and_then(|k| self.runs.get(k)) {
             Some(r) if r.copied => {
                 let from = r.from as usize + (i - r.at as usize);
@@ -173,7 +189,7 @@ impl Normaliser {
         let path = boilerplate.path.clone();
         let boilerplate = Boilerplate::new(&patterns)
             .map_err(|e| Error::file(&path, format!("patterns do not compile together: {e}")))?;
-        let mut set = HashSet::new();
+        let mut set = HashSet::default();
         for row in abbreviations.table(&["abbreviation"])? {
             let a = row.fields[0].trim_end_matches('.').to_lowercase();
             set.insert(a);
@@ -192,6 +208,8 @@ impl Normaliser {
         let mut doc = Doc::default();
         doc.text.reserve(raw.len());
         let mut line = Line::default();
+        // no line is longer than the article: the buffer never grows
+        line.text.reserve(raw.len());
         let mut blank_before = false;
         let mut base = 0usize;
         // one check for the whole article is cheaper than decoding line by line
@@ -208,8 +226,8 @@ impl Normaliser {
             }
             // the pattern starts with `(?i:date)` and no other character folds to 'd'
             if doc.text.is_empty() && doc.date.is_none() && line.text.starts_with(['d', 'D']) {
-                if let Some(c) = self.date_line.captures(&line.text) {
-                    doc.date = c.get(1).map(|m| m.as_str().to_string());
+                if let Some(date) = self.date_of(&line.text) {
+                    doc.date = Some(date.to_string());
                     continue;
                 }
             }
@@ -234,12 +252,36 @@ impl Normaliser {
         doc
     }
 
+    /// The date of a `Date: YYYY-MM-DD` line. The common plain form ("Date: 2025-01-31",
+    /// any case, ASCII spaces) is read directly; anything else asks the regex, which also
+    /// allows other white space and other digits.
+    fn date_of<'a>(&self, line: &'a str) -> Option<&'a str> {
+        let plain = line
+            .get(..4)
+            .filter(|head| head.eq_ignore_ascii_case("date"))
+            .and_then(|_| line[4..].trim_start_matches(' ').strip_prefix(':'))
+            .map(|rest| rest.trim_matches(' '))
+            .filter(|d| {
+                d.len() == 10
+                    && d.bytes().enumerate().all(|(i, b)| match i {
+                        4 | 7 => b == b'-',
+                        _ => b.is_ascii_digit(),
+                    })
+            });
+        if plain.is_some() {
+            return plain;
+        }
+        let c = self.date_line.captures(line)?;
+        c.get(1).map(|m| m.as_str())
+    }
+
     /// Sentence spans of a clean text.
     fn split(&self, text: &str) -> Vec<Range<usize>> {
         let bytes = text.as_bytes();
         let len = bytes.len();
         let next_of = |from: usize, found: Option<usize>| found.map_or(len, |p| from + p);
-        let mut out = Vec::new();
+        // a sentence of news text is ~130 bytes: room for most without growing
+        let mut out = Vec::with_capacity(len / 64 + 1);
         let (mut start, mut i) = (0, 0);
         // the next line break and the next '.', '!' or '?' at or after `i`, found with memchr
         // so that the bytes between them are never looked at one by one
@@ -509,6 +551,12 @@ fn opens_sentence(rest: &str) -> bool {
 
 fn push_trimmed(out: &mut Vec<Range<usize>>, text: &str, start: usize, end: usize) {
     let s = &text[start..end];
+    // most sentences start and end with a visible ASCII character: nothing to trim
+    let visible = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b.is_ascii());
+    if visible(s.as_bytes().first()) && visible(s.as_bytes().last()) {
+        out.push(start..end);
+        return;
+    }
     let lead = s.len() - s.trim_start().len();
     let trail = s.len() - s.trim_end().len();
     if start + lead < end - trail {
@@ -621,6 +669,35 @@ mod tests {
         assert_eq!(doc.dropped_lines, 4);
         let b = doc.text.find("Body").unwrap();
         assert_eq!(&raw[doc.original(b..b + 4)], "Body");
+    }
+
+    #[test]
+    fn date_lines_read_as_the_regex_reads_them() {
+        let n = normaliser();
+        let lines = [
+            ("Date: 2025-08-27", Some("2025-08-27")),
+            ("date:2025-08-27", Some("2025-08-27")),
+            ("DATE  :  2025-08-27  ", Some("2025-08-27")),
+            ("Date: 2025-8-27", None),
+            ("Date: 2025-08-27 noon", None),
+            ("Dated: 2025-08-27", None),
+            ("Date 2025-08-27", None),
+            ("Date:\t2025-08-27", Some("2025-08-27")),
+            (
+                "Date: \u{ff12}\u{ff10}\u{ff12}\u{ff15}-08-27",
+                Some("\u{ff12}\u{ff10}\u{ff12}\u{ff15}-08-27"),
+            ),
+            ("D\u{e9}te: 2025-08-27", None),
+        ];
+        for (line, want) in lines {
+            let regex = n
+                .date_line
+                .captures(line)
+                .and_then(|c| c.get(1))
+                .map(|m| m.as_str());
+            assert_eq!(regex, want, "the table is wrong about {line:?}");
+            assert_eq!(n.date_of(line), want, "{line:?}");
+        }
     }
 
     #[test]
@@ -786,6 +863,14 @@ mod tests {
         for i in 0..want.text.len() {
             let span = want.starts[i] as usize..want.ends[i] as usize;
             assert_eq!(got.offsets.source(i), span, "byte {i} of {raw:?}");
+            for j in i..want.text.len().min(i + 16) {
+                let both = want.starts[i] as usize..want.ends[j] as usize;
+                assert_eq!(
+                    got.offsets.sources(i, j),
+                    both,
+                    "bytes {i}..={j} of {raw:?}"
+                );
+            }
         }
     }
 
