@@ -97,27 +97,40 @@ pub struct Candidate {
     pub exact: bool,
     /// Where (and in which file/line) it was defined, for collision messages.
     origin: (String, usize),
+    /// The bytes of `alias` that start a word with a capital: the match needs one there.
+    capitals: Vec<usize>,
 }
 
 impl Candidate {
+    fn new(target: Target, alias: String, exact: bool, origin: (String, usize)) -> Candidate {
+        let mut capitals = Vec::new();
+        let mut word_start = true;
+        for (i, &c) in alias.as_bytes().iter().enumerate() {
+            if word_start && c.is_ascii_uppercase() {
+                capitals.push(i);
+            }
+            word_start = !c.is_ascii_alphanumeric() && c < 0x80;
+        }
+        Candidate {
+            target,
+            alias,
+            exact,
+            origin,
+            capitals,
+        }
+    }
+
     /// Does the matched text satisfy this spelling's case rule?
     pub fn case_ok(&self, text: &str) -> bool {
         if self.exact {
             return text == self.alias;
         }
-        let a = self.alias.as_bytes();
         let t = text.as_bytes();
-        if a.len() != t.len() {
-            return false;
-        }
-        let mut word_start = true;
-        for (i, &c) in a.iter().enumerate() {
-            if word_start && c.is_ascii_uppercase() && !t[i].is_ascii_uppercase() {
-                return false;
-            }
-            word_start = !c.is_ascii_alphanumeric() && c < 0x80;
-        }
-        true
+        t.len() == self.alias.len()
+            && self
+                .capitals
+                .iter()
+                .all(|&i| t.get(i).is_some_and(u8::is_ascii_uppercase))
     }
 }
 
@@ -130,19 +143,19 @@ pub struct Gazetteer {
     pub patterns: Vec<Vec<Candidate>>,
     automaton: AhoCorasick,
     titles: HashSet<String>,
-    given_names: HashSet<String>,
+    given_names: WordTable<()>,
     /// Title words and person cues by lowercase word: one look-up answers every question
     /// the tagger asks about a capitalised word.
-    roles: HashMap<Vec<u8>, Roles>,
-    /// A bit per [`role_slot`] of the keys of `roles`: a clear bit settles most words
-    /// (names) without lowering and hashing them.
-    role_filter: [u64; 64],
+    roles: WordTable<Roles>,
     by_id: HashMap<String, u32>,
 }
 
-/// A slot of `Gazetteer::role_filter` for a word in any case: from its length and its
-/// first, second and last bytes with the ASCII case bit set, so a word and its lowercase
-/// (the key of `Gazetteer::roles`) share the slot.
+/// Number of slots of a [`WordTable`].
+const SLOTS: usize = 4096;
+
+/// A slot of a [`WordTable`] for a word in any case: from its length and its first,
+/// second and last bytes with the ASCII case bit set, so a word and its lowercase share
+/// the slot.
 fn role_slot(word: &[u8]) -> usize {
     let (Some(&first), Some(&last)) = (word.first(), word.last()) else {
         return 0;
@@ -153,7 +166,66 @@ fn role_slot(word: &[u8]) -> usize {
         .wrapping_add(u32::from(first | 0x20).wrapping_mul(0x85EB))
         .wrapping_add(u32::from(second | 0x20).wrapping_mul(0xC2B3))
         .wrapping_add(u32::from(last | 0x20).wrapping_mul(0x27D5));
-    ((mix ^ (mix >> 13)) & 4095) as usize
+    ((mix ^ (mix >> 13)) as usize) & (SLOTS - 1)
+}
+
+/// A small set of words with a value each, looked up by [`role_slot`] instead of hashing:
+/// a bit per slot settles most words (names), and the few keys of a set slot are compared
+/// directly, without lowering the word first.
+#[derive(Debug, Clone)]
+struct WordTable<V> {
+    /// A bit per slot that holds a key.
+    filter: [u64; SLOTS / 64],
+    /// Where each slot's keys start in `entries`; `SLOTS + 1` entries.
+    starts: Vec<u32>,
+    /// Keys with their values, ordered by slot.
+    entries: Vec<(Box<[u8]>, V)>,
+}
+
+impl<V: Copy> WordTable<V> {
+    fn new(items: impl IntoIterator<Item = (Vec<u8>, V)>) -> WordTable<V> {
+        let mut entries: Vec<(Box<[u8]>, V)> = items
+            .into_iter()
+            .map(|(k, v)| (k.into_boxed_slice(), v))
+            .collect();
+        entries.sort_by_key(|(k, _)| role_slot(k));
+        let mut filter = [0u64; SLOTS / 64];
+        let mut starts = Vec::with_capacity(SLOTS + 1);
+        let mut at = 0;
+        for slot in 0..SLOTS {
+            starts.push(at as u32);
+            while entries.get(at).is_some_and(|(k, _)| role_slot(k) == slot) {
+                filter[slot / 64] |= 1 << (slot % 64);
+                at += 1;
+            }
+        }
+        starts.push(at as u32);
+        WordTable {
+            filter,
+            starts,
+            entries,
+        }
+    }
+
+    /// The value of the key for which `same(key, word)` holds; `same` must only hold
+    /// for keys with the slot of `word`.
+    fn find(&self, word: &[u8], same: impl Fn(&[u8], &[u8]) -> bool) -> Option<V> {
+        let slot = role_slot(word);
+        if self.filter[slot / 64] & (1 << (slot % 64)) == 0 {
+            return None;
+        }
+        let range = self.starts[slot] as usize..self.starts[slot + 1] as usize;
+        self.entries[range]
+            .iter()
+            .find(|(k, _)| same(k, word))
+            .map(|&(_, v)| v)
+    }
+
+    /// The keys and their values.
+    #[cfg(test)]
+    fn iter(&self) -> impl Iterator<Item = (&[u8], V)> {
+        self.entries.iter().map(|(k, v)| (&k[..], *v))
+    }
 }
 
 /// What a lowercase word is in `titles.txt` and `person_cues.tsv`.
@@ -271,12 +343,8 @@ impl Builder {
             return;
         }
         let key = alias.to_ascii_lowercase();
-        let cand = Candidate {
-            target,
-            alias: alias.clone(),
-            exact,
-            origin: (file.path.display().to_string(), line),
-        };
+        let origin = (file.path.display().to_string(), line);
+        let cand = Candidate::new(target, alias.clone(), exact, origin);
         let Some(&p) = self.keys.get(&key) else {
             self.keys.insert(key, self.patterns.len());
             self.patterns.push(vec![cand]);
@@ -408,19 +476,13 @@ impl Gazetteer {
                     format!("automaton: {e}"),
                 )])
             })?;
-        let mut role_filter = [0u64; 64];
-        for key in roles.keys() {
-            let slot = role_slot(key);
-            role_filter[slot / 64] |= 1 << (slot % 64);
-        }
         Ok(Gazetteer {
             entities: b.entities,
             patterns: b.patterns,
             automaton,
             titles,
-            given_names,
-            roles,
-            role_filter,
+            given_names: WordTable::new(given_names.into_iter().map(|w| (w.into_bytes(), ()))),
+            roles: WordTable::new(roles),
             by_id: b.by_id,
         })
     }
@@ -447,7 +509,9 @@ impl Gazetteer {
 
     /// Is this a known given name ("Kevin")?
     pub fn is_given_name(&self, word: &str) -> bool {
-        self.given_names.contains(word)
+        self.given_names
+            .find(word.as_bytes(), |k, w| k == w)
+            .is_some()
     }
 
     /// Does this word carry this person cue (case ignored)?
@@ -462,24 +526,26 @@ impl Gazetteer {
         !(r.title_word || r.never || r.before)
     }
 
+    #[inline]
     fn roles(&self, word: &str) -> Roles {
-        let mut buf = [0u8; 32];
-        if word.is_ascii() && word.len() <= buf.len() {
-            let slot = role_slot(word.as_bytes());
-            if self.role_filter[slot / 64] & (1 << (slot % 64)) == 0 {
-                return Roles::default(); // no key has this slot (most names)
-            }
-            // lowered on the stack: this runs for every capitalised word of every article
-            let lower = &mut buf[..word.len()];
-            lower.copy_from_slice(word.as_bytes());
-            lower.make_ascii_lowercase();
-            return self.roles.get(&*lower).copied().unwrap_or_default();
+        // keys are lowercase, and lowering a lowercase text changes nothing: a word that
+        // differs from a key in ASCII case only is that key lowered, without lowering it
+        let lowers_to = |k: &[u8], w: &[u8]| {
+            k.len() == w.len() && k.iter().zip(w).all(|(&a, &b)| a == b.to_ascii_lowercase())
+        };
+        match self.roles.find(word.as_bytes(), lowers_to) {
+            Some(r) => r,
+            None if word.is_ascii() => Roles::default(),
+            None => self.roles_lowered(word),
         }
+    }
+
+    /// [`Gazetteer::roles`] of a word with non-ASCII letters, lowered first.
+    #[cold]
+    fn roles_lowered(&self, word: &str) -> Roles {
         let lower = word.to_lowercase();
-        self.roles
-            .get(lower.as_bytes())
-            .copied()
-            .unwrap_or_default()
+        let found = self.roles.find(lower.as_bytes(), |k, w| k == w);
+        found.unwrap_or_default()
     }
 
     /// Every alias with its entity id (for `newsgraph aliases`), in pattern order.
@@ -765,7 +831,7 @@ pub(crate) mod tests {
     #[test]
     fn role_filter_passes_every_key_in_any_case() {
         let g = small();
-        for (key, want) in &g.roles {
+        for (key, want) in g.roles.iter() {
             let Ok(word) = std::str::from_utf8(key) else {
                 continue;
             };
@@ -781,6 +847,64 @@ pub(crate) mod tests {
                     "{w}"
                 );
             }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn word_table_agrees_with_a_hash_map(
+            keys in proptest::collection::vec("[a-c\u{e9}]{0,4}", 0..40),
+            words in proptest::collection::vec("[a-cA-C\u{e9}\u{c9}]{0,4}", 0..40),
+        ) {
+            let map: HashMap<Vec<u8>, usize> =
+                keys.iter().enumerate().map(|(i, k)| (k.clone().into_bytes(), i)).collect();
+            let table = WordTable::new(map.clone());
+            for w in words.iter().chain(&keys) {
+                let lower = w.to_lowercase();
+                let want = map.get(lower.as_bytes()).copied();
+                let got = if w.is_ascii() {
+                    table.find(w.as_bytes(), <[u8]>::eq_ignore_ascii_case)
+                } else {
+                    table.find(lower.as_bytes(), |k, w| k == w)
+                };
+                proptest::prop_assert_eq!(got, want, "{}", w);
+                let exact = table.find(w.as_bytes(), |k, w| k == w);
+                proptest::prop_assert_eq!(exact, map.get(w.as_bytes()).copied(), "{}", w);
+            }
+        }
+    }
+
+    #[test]
+    fn lowering_lowercase_changes_nothing() {
+        // `Gazetteer::roles` compares a word with lowercase keys in ASCII case only
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            for l in c.to_lowercase() {
+                assert!(
+                    l.to_lowercase().eq([l]),
+                    "{c:?} lowers to {l:?}, which lowers again"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn word_lists() {
+        let g = small();
+        let cases = [
+            ("Kevin", true, false, false),
+            ("kevin", false, false, false),
+            ("Kevi", false, false, false),
+            ("President", false, true, false),
+            ("PREMIER", false, true, false),
+            ("presidents", false, false, false),
+            ("Said", false, false, true),
+            ("SA\u{ef}D", false, false, false),
+            ("", false, false, false),
+        ];
+        for (word, given, title, said) in cases {
+            assert_eq!(g.is_given_name(word), given, "{word}");
+            assert_eq!(g.is_title_word(word), title, "{word}");
+            assert_eq!(g.cue(word, Cue::After), said, "{word}");
         }
     }
 
