@@ -504,7 +504,7 @@ impl Gazetteer {
 
     /// Is this whole phrase a title ("prime minister", "premier")?
     pub fn is_title(&self, phrase: &str) -> bool {
-        self.titles.contains(&phrase.to_lowercase())
+        with_lowercase(phrase, |p| self.titles.contains(p))
     }
 
     /// Is this a known given name ("Kevin")?
@@ -583,7 +583,7 @@ pub(crate) fn with_lowercase<T>(word: &str, f: impl FnOnce(&str) -> T) -> T {
     if !word.bytes().any(|b| b.is_ascii_uppercase()) && word.is_ascii() {
         return f(word);
     }
-    let mut buf = [0u8; 32];
+    let mut buf = [0u8; 64];
     if word.is_ascii() && word.len() <= buf.len() {
         for (d, s) in buf.iter_mut().zip(word.bytes()) {
             *d = s.to_ascii_lowercase();
