@@ -173,7 +173,7 @@ fn role_slot(word: &[u8]) -> usize {
 /// a bit per slot settles most words (names), and the few keys of a set slot are compared
 /// directly, without lowering the word first.
 #[derive(Debug, Clone)]
-struct WordTable<V> {
+pub(crate) struct WordTable<V> {
     /// A bit per slot that holds a key.
     filter: [u64; SLOTS / 64],
     /// Where each slot's keys start in `entries`; `SLOTS + 1` entries.
@@ -183,7 +183,8 @@ struct WordTable<V> {
 }
 
 impl<V: Copy> WordTable<V> {
-    fn new(items: impl IntoIterator<Item = (Vec<u8>, V)>) -> WordTable<V> {
+    /// Builds the table of these keys and values.
+    pub(crate) fn new(items: impl IntoIterator<Item = (Vec<u8>, V)>) -> WordTable<V> {
         let mut entries: Vec<(Box<[u8]>, V)> = items
             .into_iter()
             .map(|(k, v)| (k.into_boxed_slice(), v))
@@ -219,6 +220,28 @@ impl<V: Copy> WordTable<V> {
             .iter()
             .find(|(k, _)| same(k, word))
             .map(|&(_, v)| v)
+    }
+
+    /// The value of a word in any case, in a table whose keys are lowercase (as
+    /// `str::to_lowercase` makes them): the value of the word lowered.
+    pub(crate) fn get_lowered(&self, word: &str) -> Option<V> {
+        // lowering a lowercase text changes nothing: a word that differs from a key in
+        // ASCII case only is that key lowered, without lowering it
+        let lowers_to = |k: &[u8], w: &[u8]| {
+            k.len() == w.len() && k.iter().zip(w).all(|(&a, &b)| a == b.to_ascii_lowercase())
+        };
+        match self.find(word.as_bytes(), lowers_to) {
+            Some(v) => Some(v),
+            None if word.is_ascii() => None,
+            None => self.get_lowered_chars(word),
+        }
+    }
+
+    /// [`WordTable::get_lowered`] of a word with non-ASCII letters, lowered first.
+    #[cold]
+    fn get_lowered_chars(&self, word: &str) -> Option<V> {
+        let lower = word.to_lowercase();
+        self.find(lower.as_bytes(), |k, w| k == w)
     }
 
     /// The keys and their values.
@@ -528,24 +551,7 @@ impl Gazetteer {
 
     #[inline]
     fn roles(&self, word: &str) -> Roles {
-        // keys are lowercase, and lowering a lowercase text changes nothing: a word that
-        // differs from a key in ASCII case only is that key lowered, without lowering it
-        let lowers_to = |k: &[u8], w: &[u8]| {
-            k.len() == w.len() && k.iter().zip(w).all(|(&a, &b)| a == b.to_ascii_lowercase())
-        };
-        match self.roles.find(word.as_bytes(), lowers_to) {
-            Some(r) => r,
-            None if word.is_ascii() => Roles::default(),
-            None => self.roles_lowered(word),
-        }
-    }
-
-    /// [`Gazetteer::roles`] of a word with non-ASCII letters, lowered first.
-    #[cold]
-    fn roles_lowered(&self, word: &str) -> Roles {
-        let lower = word.to_lowercase();
-        let found = self.roles.find(lower.as_bytes(), |k, w| k == w);
-        found.unwrap_or_default()
+        self.roles.get_lowered(word).unwrap_or_default()
     }
 
     /// Every alias with its entity id (for `newsgraph aliases`), in pattern order.
@@ -862,12 +868,7 @@ pub(crate) mod tests {
             for w in words.iter().chain(&keys) {
                 let lower = w.to_lowercase();
                 let want = map.get(lower.as_bytes()).copied();
-                let got = if w.is_ascii() {
-                    table.find(w.as_bytes(), <[u8]>::eq_ignore_ascii_case)
-                } else {
-                    table.find(lower.as_bytes(), |k, w| k == w)
-                };
-                proptest::prop_assert_eq!(got, want, "{}", w);
+                proptest::prop_assert_eq!(table.get_lowered(w), want, "{}", w);
                 let exact = table.find(w.as_bytes(), |k, w| k == w);
                 proptest::prop_assert_eq!(exact, map.get(w.as_bytes()).copied(), "{}", w);
             }
@@ -876,7 +877,7 @@ pub(crate) mod tests {
 
     #[test]
     fn lowering_lowercase_changes_nothing() {
-        // `Gazetteer::roles` compares a word with lowercase keys in ASCII case only
+        // `WordTable::get_lowered` compares a word with lowercase keys in ASCII case only
         for c in (0..=0x10FFFF).filter_map(char::from_u32) {
             for l in c.to_lowercase() {
                 assert!(
