@@ -594,19 +594,24 @@ fn scan<'g>(text: &str, gaz: &'g Gazetteer) -> Vec<Hit<'g>> {
 /// of letters and digits, or right after it, has a letter or digit before it and would be
 /// turned down too: the search resumes after the character that ends the run.
 fn resume_after(text: &str, s: usize) -> usize {
-    let rest = &text[s..];
-    let mut run = rest
-        .bytes()
+    let bytes = text.as_bytes();
+    let end = bytes[s..]
+        .iter()
         .position(|b| !b.is_ascii_alphanumeric())
-        .unwrap_or(rest.len());
-    if rest.as_bytes().get(run).is_some_and(|b| !b.is_ascii()) {
-        run = rest
-            .char_indices()
-            .find(|&(_, c)| !c.is_alphanumeric())
-            .map_or(rest.len(), |(i, _)| i);
-    }
+        .map_or(bytes.len(), |p| s + p);
     // the run is empty when the match starts with punctuation: step over that
-    s + run + rest[run..].chars().next().map_or(0, char::len_utf8)
+    match bytes.get(end) {
+        None => end,
+        Some(b) if b.is_ascii() => end + 1,
+        Some(_) => {
+            let rest = &text[s..];
+            let run = rest
+                .char_indices()
+                .find(|&(_, c)| !c.is_alphanumeric())
+                .map_or(rest.len(), |(i, _)| i);
+            s + run + rest[run..].chars().next().map_or(0, char::len_utf8)
+        }
+    }
 }
 
 fn word_char_before(text: &str, at: usize) -> bool {
