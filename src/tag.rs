@@ -138,11 +138,10 @@ struct Word<'a> {
 /// The word of the piece `text[at..stop]` (a piece between spaces), if it has one.
 fn word_of(text: &str, at: usize, stop: usize) -> Option<Word<'_>> {
     let raw = &text[at..stop];
-    let (lead, len, closed) = if raw.is_ascii() {
-        ascii_word_in(raw.as_bytes())
-    } else {
-        word_in(raw)
-    }?;
+    let (lead, len, closed) = match ascii_word_in(raw.as_bytes()) {
+        Some(word) => word?,
+        None => word_in(raw)?,
+    };
     let start = at + lead;
     Some(Word {
         start,
@@ -305,13 +304,28 @@ fn word_in(raw: &str) -> Option<(usize, usize, bool)> {
     (!core.is_empty()).then_some((lead, core.len(), core.len() < body.len()))
 }
 
-/// [`word_in`] for an ASCII piece (nearly all of them), on bytes.
-fn ascii_word_in(raw: &[u8]) -> Option<(usize, usize, bool)> {
-    let lead = raw.iter().position(u8::is_ascii_alphanumeric)?;
+/// [`word_in`] on bytes, for a piece whose bytes around the word are ASCII (nearly all
+/// pieces): `None` when it meets a non-ASCII byte there, which only `word_in` can judge.
+fn ascii_word_in(raw: &[u8]) -> Option<Option<(usize, usize, bool)>> {
+    let Some(lead) = raw
+        .iter()
+        .position(|b| b.is_ascii_alphanumeric() || !b.is_ascii())
+    else {
+        return Some(None);
+    };
+    if !raw[lead].is_ascii() {
+        return None;
+    }
     let body = &raw[lead..];
     let body_trim = body.strip_suffix(b"'s").unwrap_or(body);
     let mut len = body_trim.len();
-    while len > 0 && !body_trim[len - 1].is_ascii_alphanumeric() && body_trim[len - 1] != b'.' {
+    while let Some(&b) = body_trim[..len].last() {
+        if !b.is_ascii() {
+            return None;
+        }
+        if b.is_ascii_alphanumeric() || b == b'.' {
+            break;
+        }
         len -= 1;
     }
     if len > 2 {
@@ -319,7 +333,7 @@ fn ascii_word_in(raw: &[u8]) -> Option<(usize, usize, bool)> {
             len -= 1;
         }
     }
-    (len > 0).then_some((lead, len, len < body.len()))
+    Some((len > 0).then_some((lead, len, len < body.len())))
 }
 
 /// A capitalised word that could be part of a name ("Biswajit", "Chakravarty", "R", "R.").
@@ -987,8 +1001,11 @@ mod tests {
         }
 
         #[test]
-        fn ascii_words_agree_with_general(s in "[a-zA-Z0-9.,'\"()s -]{0,12}") {
-            proptest::prop_assert_eq!(ascii_word_in(s.as_bytes()), word_in(&s));
+        fn ascii_words_agree_with_general(s in "[a-zA-Z0-9.,'\"()s \u{e9}\u{c9}\u{20ac}-]{0,12}") {
+            match ascii_word_in(s.as_bytes()) {
+                Some(word) => proptest::prop_assert_eq!(word, word_in(&s), "{:?}", s),
+                None => proptest::prop_assert!(!s.is_ascii(), "{:?}", s),
+            }
         }
 
         #[test]
