@@ -191,7 +191,7 @@ fn prev_word<'a>(text: &'a str, span: &std::ops::Range<usize>, at: usize) -> Opt
 /// The first word of a span of `text` for which `free` is true, in a piece starting at
 /// `from` or later (the start of the span or just after a space in it). Only a word that
 /// starts with a capital can be free, and its piece then holds an ASCII capital or a
-/// non-ASCII byte: the span is searched eight bytes at a time for those, and only the
+/// non-ASCII byte: the span is searched sixteen bytes at a time for those, and only the
 /// pieces holding one are cut (most bytes of news text are lowercase). When `taken(c)`
 /// gives the end of a known mention that holds the first capital `c` of a piece, that
 /// piece and the pieces wholly inside the mention are passed over uncut: `taken` must
