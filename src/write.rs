@@ -537,39 +537,43 @@ const PAIRS: [[u8; 2]; 100] = {
 };
 
 /// Appends the decimal digits of a number (as serde's CSV writer writes it). Numbers
-/// below 10 000 (sentence numbers, most offsets) are written in fixed-size pieces.
+/// below 10 000 (sentence numbers, most offsets) are written in fixed-size pieces,
+/// inline.
+#[inline(always)]
 pub(crate) fn push_number(out: &mut Vec<u8>, n: u64) {
-    let pair = |k: u64| &PAIRS[k as usize % 100];
     match n {
         0..10 => out.push(b'0' + n as u8),
-        10..100 => out.extend_from_slice(pair(n)),
+        10..100 => out.extend_from_slice(&PAIRS[n as usize]),
         100..1000 => {
             out.push(b'0' + (n / 100) as u8);
-            out.extend_from_slice(pair(n));
+            out.extend_from_slice(&PAIRS[n as usize % 100]);
         }
         1000..10000 => {
-            out.extend_from_slice(pair(n / 100));
-            out.extend_from_slice(pair(n));
+            out.extend_from_slice(&PAIRS[n as usize / 100]);
+            out.extend_from_slice(&PAIRS[n as usize % 100]);
         }
-        _ => {
-            let mut digits = [0u8; 20];
-            let mut i = digits.len();
-            let mut n = n;
-            while n >= 100 {
-                i -= 2;
-                digits[i..i + 2].copy_from_slice(pair(n));
-                n /= 100;
-            }
-            if n >= 10 {
-                i -= 2;
-                digits[i..i + 2].copy_from_slice(pair(n));
-            } else {
-                i -= 1;
-                digits[i] = b'0' + n as u8;
-            }
-            out.extend_from_slice(&digits[i..]);
-        }
+        _ => push_long_number(out, n),
     }
+}
+
+/// [`push_number`] for numbers of five digits or more.
+fn push_long_number(out: &mut Vec<u8>, mut n: u64) {
+    let pair = |k: u64| &PAIRS[(k % 100) as usize];
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    while n >= 100 {
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(pair(n));
+        n /= 100;
+    }
+    if n >= 10 {
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(pair(n));
+    } else {
+        i -= 1;
+        digits[i] = b'0' + n as u8;
+    }
+    out.extend_from_slice(&digits[i..]);
 }
 
 /// Appends the decimal digits of a signed number (with `-` when negative).
