@@ -276,6 +276,7 @@ impl Default for NameTable {
 
 impl NameTable {
     /// The number of `s`, adding it if it is new.
+    #[inline(always)] // the common case, a recent slice, is a few instructions
     fn number(&mut self, s: &str) -> u32 {
         let (at, len) = (s.as_ptr() as usize, s.len());
         let slot = (at >> 3) % RECENT;
@@ -289,6 +290,7 @@ impl NameTable {
     }
 
     /// The number of `s` by its bytes, adding it if it is new.
+    #[inline(never)]
     fn lookup(&mut self, s: &str) -> u32 {
         use std::collections::hash_map::Entry;
         use std::hash::BuildHasher as _;
@@ -512,16 +514,23 @@ impl Memo {
 
     /// Appends `field` as [`push_field`] does, copying its earlier bytes when it is the
     /// same slice as last time.
+    #[inline(always)] // the common case, a copy, is a few instructions
     fn push(&mut self, out: &mut Vec<u8>, field: &str) {
         let key = slice_key(field);
         if !self.copy(out, key) {
-            let from = out.len();
-            push_field(out, field.as_bytes());
-            *self = Memo {
-                key,
-                at: from..out.len(),
-            };
+            self.fill(out, field, key);
         }
+    }
+
+    /// Appends `field` and remembers where it is.
+    #[inline(never)]
+    fn fill(&mut self, out: &mut Vec<u8>, field: &str, key: (usize, usize)) {
+        let from = out.len();
+        push_field(out, field.as_bytes());
+        *self = Memo {
+            key,
+            at: from..out.len(),
+        };
     }
 }
 
