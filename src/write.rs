@@ -793,8 +793,8 @@ pub struct Graph {
     nodes: Vec<NodeAcc>,
     node_count: usize,
     edges: FxHashMap<(u32, u32, u32), EdgeAcc>,
-    /// The interned number of each name of the article being added (`u32::MAX`: not
-    /// looked up yet), so each is hashed once per article.
+    /// The interned number of each name of the article being added, so each is hashed
+    /// once per article.
     local: Vec<u32>,
     article: usize,
     /// Totals for the summary line.
@@ -817,16 +817,11 @@ impl Graph {
     }
 
     /// The interned number of the article's name `i`.
+    #[inline(always)]
     fn global(&mut self, a: &ArticleFacts, i: u32) -> u32 {
         match self.local.get(i as usize) {
-            Some(&g) if g != u32::MAX => g,
-            _ => {
-                let g = self.intern(a.name(i));
-                if let Some(slot) = self.local.get_mut(i as usize) {
-                    *slot = g;
-                }
-                g
-            }
+            Some(&g) => g,
+            None => self.intern(a.name(i)), // a damaged cache record: name "" then
         }
     }
 
@@ -846,8 +841,12 @@ impl Graph {
         let art = self.article;
         self.mentions += a.mention_count;
         self.relations += a.relation_count;
+        // each name once per article (the few labels of people too: it keeps this simple)
         self.local.clear();
-        self.local.resize(a.name_count(), u32::MAX);
+        for i in 0..a.name_count() as u32 {
+            let g = self.intern(a.name(i));
+            self.local.push(g);
+        }
         for &(id, label) in &a.people {
             let g = self.global(a, id);
             let label = a.name(label);
