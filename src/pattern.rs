@@ -11,7 +11,7 @@
 //! pass per sentence marks where each words element of every rule matches ([`Hits`]),
 //! and a rule is only searched when its required elements occur in order.
 
-use crate::lexicon::{Grammar, Lexicon, Node, NodeSet, Walk};
+use crate::lexicon::{set_bits, Grammar, Lexicon, Node, NodeSet, Walk};
 use rustc_hash::FxHashMap as HashMap;
 
 /// A token of a skeleton: an entity, or a word (or punctuation) by its place in the
@@ -715,16 +715,7 @@ impl Hits {
 
     /// The rows with a token marked, in increasing order.
     pub fn present(&self) -> impl Iterator<Item = u32> + '_ {
-        self.present.iter().enumerate().flat_map(|(w, &bits)| {
-            let mut bits = bits;
-            std::iter::from_fn(move || {
-                (bits != 0).then(|| {
-                    let b = bits.trailing_zeros();
-                    bits &= bits - 1;
-                    (w * 64) as u32 + b
-                })
-            })
-        })
+        set_bits(&self.present).map(|r| r as u32)
     }
 
     fn row(&self, id: u32) -> &[u64] {

@@ -10,7 +10,7 @@
 //! person, a sentence-initial "It" to the previous sentence's subject.
 
 use crate::gazetteer::{Entities, Gazetteer, Kind};
-use crate::lexicon::{Grammar, Lexicon, Walk};
+use crate::lexicon::{set_bits, Grammar, Lexicon, Walk};
 use crate::normalise::Doc;
 use crate::pattern::{Hits, Scratch, Skeleton, Slot, Token};
 use crate::rules::{Anaphor, Modality, Rules};
@@ -156,8 +156,9 @@ struct Bufs {
 /// What trying the rules on one sentence reuses.
 #[derive(Default)]
 struct RuleScratch {
-    /// Rules whose anchor words occur in the sentence.
-    wanted: Vec<usize>,
+    /// Rules whose anchor words occur in the sentence, one bit per place in
+    /// [`Rules::order`].
+    wanted: Vec<u64>,
     pattern: Scratch,
 }
 
@@ -629,18 +630,22 @@ fn extract(
     }
     // only rules whose anchor words occur; block rules first, so they can claim pairs
     // before the others see them
+    // one bit per place in the rules' try order: no sorting per sentence
     let wanted = &mut scratch.wanted;
     wanted.clear();
+    wanted.resize(rules.order.len().div_ceil(64), 0);
+    let mut want = |places: &[usize]| {
+        for &k in places {
+            wanted[k / 64] |= 1 << (k % 64);
+        }
+    };
     for row in sk.hits.present() {
         if let Some(list) = rules.by_anchor.get(row as usize) {
-            wanted.extend_from_slice(list);
+            want(list);
         }
     }
-    wanted.extend_from_slice(&rules.unanchored);
-    // file order, block rules first
-    wanted.sort_unstable_by_key(|&r| (!rules.rules[r].block, r));
-    wanted.dedup();
-    let order = wanted.iter().map(|&r| &rules.rules[r]);
+    want(&rules.unanchored);
+    let order = set_bits(wanted).map(|k| &rules.rules[rules.order[k]]);
     let scratch = &mut scratch.pattern;
     for rule in order {
         let directed = rules.types[rule.relation].directed;
