@@ -14,6 +14,7 @@ use crate::datafile::DataFile;
 use crate::error::{Error, Errors};
 use crate::lexicon::{Lexicon, Node, NodeSet};
 use crate::pattern::{Pattern, Token, WordIndex};
+use aho_corasick::AhoCorasick;
 use rustc_hash::FxHashMap as HashMap;
 
 /// A relation type ("imposes_tariff").
@@ -194,10 +195,9 @@ pub struct Rules {
     pub by_anchor: Vec<Vec<usize>>,
     /// Places in `order` of the rules without required words, tried on every sentence.
     pub unanchored: Vec<usize>,
-    /// The lexicon nodes of the anaphors' last words (other than appositions), to see
-    /// quickly that a sentence has none; `None` when some anaphor ends with a suffix
-    /// pattern or a word that is not plain ASCII letters and digits.
-    anaphor_ends: Option<NodeSet>,
+    /// The last words of the anaphors (other than appositions), to see quickly that a
+    /// sentence has none; `None` when some anaphor ends with a suffix pattern.
+    anaphor_ends: Option<AhoCorasick>,
 }
 
 impl Rules {
@@ -378,17 +378,15 @@ impl Rules {
                     .filter(|t| !t.starts_with('*'))
             })
             .collect();
-        // the nodes of those words, when each is a plain ASCII word (letters and digits)
-        let anaphor_ends = ends.and_then(|ends| {
-            let mut set = NodeSet::with_capacity(lexicon.len());
-            for w in ends {
-                if w.is_empty() || !w.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                    return None;
-                }
-                set.insert(lexicon.find(w)?);
-            }
-            Some(set)
-        });
+        let anaphor_ends = match ends {
+            Some(ends) => Some(
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .build(ends)
+                    .map_err(|e| Errors(vec![pron.error(0, format!("anaphor words: {e}"))]))?,
+            ),
+            None => None,
+        };
         if !errors.is_empty() {
             return Err(Errors(errors));
         }
@@ -416,28 +414,13 @@ impl Rules {
     /// Could an anaphor occur in this text? False when none of their last words
     /// stands as a whole word (a quick test: true may still find none).
     pub fn may_refer(&self, text: &str) -> bool {
-        let Some(ends) = &self.anaphor_ends else {
+        let Some(ac) = &self.anaphor_ends else {
             return true;
         };
-        // each run of ASCII letters and digits walks the lexicon; an anaphor word is
-        // such a run exactly (case folded)
         let b = text.as_bytes();
-        let mut i = 0;
-        while i < b.len() {
-            if !b[i].is_ascii_alphanumeric() {
-                i += 1;
-                continue;
-            }
-            let mut node = Some(Lexicon::ROOT);
-            while i < b.len() && b[i].is_ascii_alphanumeric() {
-                node = node.and_then(|n| self.lexicon.step(n, b[i]));
-                i += 1;
-            }
-            if node.is_some_and(|n| ends.contains(n)) {
-                return true;
-            }
-        }
-        false
+        let apart = |i: usize| b.get(i).is_none_or(|c| !c.is_ascii_alphanumeric());
+        ac.find_overlapping_iter(text)
+            .any(|m| (m.start() == 0 || apart(m.start() - 1)) && apart(m.end()))
     }
 }
 
