@@ -342,6 +342,17 @@ impl Input {
 type Stamp = (u64, i64);
 
 /// Every `*.txt` file under `dir`, sorted by relative path; problems become warnings.
+/// The input for the article at `path` (under `dir`), named `rel` in the outputs.
+fn input(dir: &Path, path: &Path, rel: String) -> Input {
+    let os = path.strip_prefix(dir).ok().map(Path::as_os_str);
+    Input {
+        os: os
+            .filter(|os| os.to_str() != Some(rel.as_str()))
+            .map(Box::from),
+        rel: rel.into_boxed_str(),
+    }
+}
+
 fn walk(dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<Input>> {
     use std::os::unix::fs::MetadataExt;
     let mut out = Vec::new();
@@ -376,6 +387,16 @@ fn walk(dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<Input>> {
             } else {
                 format!("{rel}/{name}")
             };
+            // a plain file needs no stat here (the folder listing gives its type, and
+            // the stat for its size and time comes later, in parallel); folders and
+            // links are looked at through the link
+            let plain = entry.file_type().is_ok_and(|t| t.is_file());
+            if plain {
+                if name.ends_with(".txt") {
+                    out.push(input(dir, &path, child));
+                }
+                continue;
+            }
             match fs::metadata(&path) {
                 Ok(m) if m.is_dir() => {
                     // a link back to a folder already walked would list its articles again
@@ -388,15 +409,7 @@ fn walk(dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<Input>> {
                         ));
                     }
                 }
-                Ok(_) if name.ends_with(".txt") => {
-                    let os = path.strip_prefix(dir).ok().map(Path::as_os_str);
-                    out.push(Input {
-                        os: os
-                            .filter(|os| os.to_str() != Some(child.as_str()))
-                            .map(Box::from),
-                        rel: child.into_boxed_str(),
-                    })
-                }
+                Ok(_) if name.ends_with(".txt") => out.push(input(dir, &path, child)),
                 Ok(_) => {}
                 Err(e) if name.ends_with(".txt") => warnings.push(format!(
                     "{}: cannot open ({e}; a broken link?); skipped",
