@@ -109,7 +109,11 @@ pub fn relate(doc: &Doc, tagged: &Tagged, gaz: &Gazetteer, rules: &Rules) -> Vec
         ctx.sentence = si;
         // fewer than two entities and nothing that could refer to one: no relation,
         // and nothing for later anaphors either
-        if ms.len() >= 2 || rules.may_refer(&doc.text[span.clone()]) {
+        let text = &doc.text[span.clone()];
+        let may_add = |named: usize| rules.may_pair(text, named, |at| opens(&text[..at]));
+        // fewer than two names need anaphors that could add the rest
+        let worth = ms.len() >= 2 || may_add(ms.len());
+        if worth {
             let (a, b) = (&mut bufs.a, &mut bufs.b);
             tokens(&doc.text, span.clone(), ms, gaz, &rules.lexicon, a);
             // each step writes to the other buffer only when it changes something
@@ -119,7 +123,7 @@ pub fn relate(doc: &Doc, tagged: &Tagged, gaz: &Gazetteer, rules: &Rules) -> Vec
             if drop_appositions(a, rules, b) {
                 std::mem::swap(a, b);
             }
-            if a.iter().filter(|t| t.ent.is_some()).count() >= 2 {
+            if rules.debug || has_pair(a, gaz, &mut bufs.ents) {
                 let (toks, skel, hits) = (&bufs.a, &mut bufs.skel, &mut bufs.hits);
                 skel.clear();
                 skel.extend(toks.iter().map(|t| t.token));
@@ -146,6 +150,8 @@ pub fn relate(doc: &Doc, tagged: &Tagged, gaz: &Gazetteer, rules: &Rules) -> Vec
 /// Buffers reused from sentence to sentence.
 #[derive(Default)]
 struct Bufs {
+    /// Entities of a sentence, for [`has_pair`].
+    ents: Vec<u32>,
     a: Vec<Tok>,
     b: Vec<Tok>,
     skel: Vec<Token>,
@@ -159,6 +165,8 @@ struct RuleScratch {
     /// Rules whose anchor words occur in the sentence, one bit per place in
     /// [`Rules::order`].
     wanted: Vec<u64>,
+    /// (source, target, relation) already given by the sentence.
+    seen: Vec<(u32, u32, usize)>,
     pattern: Scratch,
 }
 
@@ -282,6 +290,37 @@ fn tokens(
         push(out, i..j, walk, comma);
         i = j;
     }
+}
+
+/// Does nothing before this end of a sentence make a token (so the word after it is the
+/// first)? Spaces, quotes and symbols make none; see [`tokens`].
+fn opens(before: &str) -> bool {
+    before.chars().all(|c| match u8::try_from(c) {
+        Ok(b) if b < 0x80 => CLASS[b as usize] & (WORD | PUNCT) == 0 && b != b'\'',
+        _ => !c.is_alphanumeric(),
+    })
+}
+
+/// Could these tokens yield a relation: do two of their entities (or the countries they
+/// belong to, which rules may name instead) make an [`acceptable`] pair? `ents` is scratch.
+fn has_pair(toks: &[Tok], gaz: &Entities, ents: &mut Vec<u32>) -> bool {
+    ents.clear();
+    for e in toks.iter().filter_map(|t| t.ent) {
+        if !ents.contains(&e) {
+            if ents.iter().any(|&x| acceptable(gaz, x, e)) {
+                return true;
+            }
+            ents.push(e);
+        }
+    }
+    // rare: every pair shares a country; the countries themselves could still pair
+    let ups = || ents.iter().filter_map(|&e| country_of(gaz, e));
+    ups().any(|c| {
+        ents.iter()
+            .copied()
+            .chain(ups())
+            .any(|x| acceptable(gaz, x, c))
+    })
 }
 
 /// An entity token; "met President Trump": a title (and "the") before a person
@@ -476,11 +515,13 @@ fn resolve(
 ) -> bool {
     // a subject anaphor past the first word resolves to nothing and changes nothing
     let any = |i: usize| match toks[i].token.word() {
-        Some(n) => rules.anaphors_at[n as usize].iter().any(|&a| {
-            let (phrase, kind) = &rules.anaphors[a];
-            !(i > 0 && *kind == Anaphor::Subject) && phrase.matches_at(toks, i, |_, _| false)
-        }),
-        None => false,
+        Some(n) if rules.anaphor_first.contains(n) => {
+            rules.anaphors_at[n as usize].iter().any(|&a| {
+                let (phrase, kind) = &rules.anaphors[a];
+                !(i > 0 && *kind == Anaphor::Subject) && phrase.matches_at(toks, i, |_, _| false)
+            })
+        }
+        _ => false,
     };
     if !(0..toks.len()).any(any) {
         return false;
@@ -619,12 +660,10 @@ fn extract(
 ) {
     let Sentence { text, si, toks, sk } = sentence;
     let (text, si) = (*text, *si);
-    // few relations per sentence: a small vector beats hashing
-    let mut seen: Vec<(u32, u32, usize)> = out
-        .iter()
-        .filter(|r| r.sentence == si)
-        .map(|r| (r.source, r.target, r.relation))
-        .collect();
+    // the pairs this sentence has given (or a block rule claimed), per relation type;
+    // few per sentence: a small vector beats hashing
+    let seen = &mut scratch.seen;
+    seen.clear();
     if rules.debug {
         eprintln!("skeleton {si}: {}", show(text, toks, 0, toks.len()));
     }
