@@ -10,7 +10,7 @@ use crate::gazetteer::{Gazetteer, Kind};
 use crate::normalise::{Doc, Normaliser};
 use crate::relate::relate;
 use crate::rules::Rules;
-use crate::store::{self, Block, CacheRecordRef, Entry, ManifestRow, Reuse, Reused, Store};
+use crate::store::{self, Block, CacheRecordRef, Entry, ManifestRow, Reuse, Reused, Staged, Store};
 use crate::tag::{tag, Tagged};
 use crate::write::{
     ArticleFacts, ArticleRows, Graph, MentionRef, RelationRef, Rendered, RowRenderer, RowWriter,
@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, UNIX_EPOCH};
@@ -730,14 +730,14 @@ struct Taken<'a> {
 /// Receives articles in output order: streams their rows and cache records to the
 /// staged files and folds them into the graph.
 struct Sink {
-    rows: RowWriter<BufWriter<File>>,
+    rows: RowWriter<Staged>,
     /// Offsets in the staged mentions.csv and relations.csv where the next rows go.
     at: (u64, u64),
-    cache_out: BufWriter<File>,
+    cache_out: Staged,
     /// Scratch space for a cache record or a manifest row.
     buf: Vec<u8>,
     graph: Graph,
-    manifest: BufWriter<File>,
+    manifest: Staged,
     summary: Summary,
     warnings: Vec<String>,
     labels: BTreeMap<String, String>,

@@ -26,6 +26,73 @@ use std::path::{Path, PathBuf};
 /// Bumped whenever the cache layout or extraction semantics change.
 pub const CACHE_VERSION: u32 = 4;
 
+/// A staged output file being written.
+pub type Staged = BufWriter<EarlyWriteBack>;
+
+/// A file that asks the kernel to start writing its data to disk every few megabytes
+/// (Linux `sync_file_range`, which does not wait), so the fsync before the commit has
+/// little left to do: on a 356 MB run it took ~0.11 s, with the workers' cores idle.
+/// Elsewhere a plain file.
+#[derive(Debug)]
+pub struct EarlyWriteBack {
+    file: File,
+    /// Bytes written so far.
+    written: u64,
+    /// Bytes whose write-back has been started.
+    started: u64,
+}
+
+impl EarlyWriteBack {
+    /// Write-back starts once this much more has been written.
+    const STEP: u64 = 8 << 20;
+
+    fn new(file: File) -> EarlyWriteBack {
+        EarlyWriteBack {
+            file,
+            written: 0,
+            started: 0,
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    fn start_write_back(&mut self) {
+        use std::os::fd::AsRawFd;
+        let (from, len) = (self.started, self.written - self.started);
+        let (Ok(from), Ok(len)) = (i64::try_from(from), i64::try_from(len)) else {
+            return;
+        };
+        // SAFETY: a plain system call on a descriptor this struct owns; it reads no
+        // memory of ours. Failure only means the fsync later does all the work.
+        unsafe {
+            libc::sync_file_range(
+                self.file.as_raw_fd(),
+                from,
+                len,
+                libc::SYNC_FILE_RANGE_WRITE,
+            );
+        }
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn start_write_back(&mut self) {}
+}
+
+impl Write for EarlyWriteBack {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        if self.written - self.started >= Self::STEP {
+            self.start_write_back();
+            self.started = self.written;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
 /// What the manifest knows of one article.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
@@ -288,18 +355,18 @@ impl Store {
     }
 
     /// A new file in the staging folder.
-    pub fn stage(&self, name: &str) -> Result<BufWriter<File>> {
+    pub fn stage(&self, name: &str) -> Result<Staged> {
         let path = self.dir.join("staging").join(name);
         let f = File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(BufWriter::with_capacity(1 << 20, f))
+        Ok(BufWriter::with_capacity(1 << 20, EarlyWriteBack::new(f)))
     }
 
     /// Flushes staged files and fsyncs them all at once, one thread each, so the disk
     /// gets every write-back together instead of one file after another.
-    pub fn seal_all(ws: Vec<BufWriter<File>>) -> Result<()> {
+    pub fn seal_all(ws: Vec<Staged>) -> Result<()> {
         let mut files = Vec::with_capacity(ws.len());
         for w in ws {
-            files.push(w.into_inner().map_err(|e| e.into_error())?);
+            files.push(w.into_inner().map_err(|e| e.into_error())?.file);
         }
         std::thread::scope(|s| {
             let syncs: Vec<_> = files.iter().map(|f| s.spawn(|| f.sync_all())).collect();
@@ -674,6 +741,29 @@ mod tests {
                 format!("{h:032x}")
             );
         }
+    }
+
+    /// A staged file written in odd-sized pieces across several write-back steps holds
+    /// exactly the bytes written, and the write-back bookkeeping keeps up.
+    #[test]
+    fn staged_files_hold_what_was_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.csv");
+        let mut w =
+            BufWriter::with_capacity(1 << 20, EarlyWriteBack::new(File::create(&path).unwrap()));
+        let mut want = Vec::new();
+        let mut k = 0u32;
+        while want.len() < 3 * EarlyWriteBack::STEP as usize {
+            let piece: Vec<u8> = (0..(k % 9973) + 1).map(|i| (i ^ k) as u8).collect();
+            w.write_all(&piece).unwrap();
+            want.extend_from_slice(&piece);
+            k += 1;
+        }
+        let inner = w.into_inner().unwrap();
+        assert_eq!(inner.written, want.len() as u64);
+        assert!(inner.started >= 2 * EarlyWriteBack::STEP && inner.started <= inner.written);
+        inner.file.sync_all().unwrap();
+        assert!(fs::read(&path).unwrap() == want);
     }
 
     /// A manifest row written by hand reads back, byte for byte, as the csv crate
