@@ -107,13 +107,10 @@ pub fn relate(doc: &Doc, tagged: &Tagged, gaz: &Gazetteer, rules: &Rules) -> Vec
         }
         let ms = &mentions[first..m];
         ctx.sentence = si;
-        // fewer than two entities and nothing that could refer to one: no relation,
-        // and nothing for later anaphors either
+        // fewer than two names and no anaphor that could add the rest: no relation, and
+        // nothing for later anaphors either
         let text = &doc.text[span.clone()];
-        let may_add = |named: usize| rules.may_pair(text, named, |at| opens(&text[..at]));
-        // fewer than two names need anaphors that could add the rest
-        let worth = ms.len() >= 2 || may_add(ms.len());
-        if worth {
+        if ms.len() >= 2 || rules.may_pair(text, ms.len(), |at| opens(&text[..at])) {
             let (a, b) = (&mut bufs.a, &mut bufs.b);
             tokens(&doc.text, span.clone(), ms, gaz, &rules.lexicon, a);
             // each step writes to the other buffer only when it changes something
