@@ -8,7 +8,8 @@
 
 use crate::datafile::{list, opt, DataFile};
 use crate::error::{Error, Errors};
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::{dfa, nfa, Input, Match, MatchKind, StartKind};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::fmt;
 use std::path::Path;
@@ -141,13 +142,113 @@ pub struct Gazetteer {
     pub entities: Vec<Entity>,
     /// For each automaton pattern, its spellings (several when they differ only in case).
     pub patterns: Vec<Vec<Candidate>>,
-    automaton: AhoCorasick,
+    automaton: Matcher,
+    /// The bytes a match that passes its case rule can start with (see
+    /// [`Gazetteer::openers`]); `None` when some alias starts with a character that is
+    /// no letter or digit.
+    openers: Option<[bool; 256]>,
     titles: HashSet<String>,
     given_names: WordTable<()>,
     /// Title words and person cues by lowercase word: one look-up answers every question
     /// the tagger asks about a capitalised word.
     roles: WordTable<Roles>,
     by_id: HashMap<String, u32>,
+}
+
+/// The automaton over all aliases: leftmost-longest, ASCII case folded, for anchored
+/// searches (the run tries it only where a name can start) and unanchored ones (the bare
+/// scan `make bench` compares with). A DFA, or a contiguous NFA where the DFA cannot be
+/// built; the run picks the type once per article (see [`crate::tag`]).
+#[derive(Debug, Clone)]
+pub enum Matcher {
+    /// The usual case: one table look-up per byte.
+    Dfa(dfa::DFA),
+    /// For dictionaries too large for a DFA.
+    Nfa(nfa::contiguous::NFA),
+}
+
+impl Matcher {
+    fn build<'a>(aliases: impl Iterator<Item = &'a str> + Clone) -> Result<Matcher, String> {
+        let dfa = dfa::DFA::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .ascii_case_insensitive(true)
+            .start_kind(StartKind::Both)
+            .build(aliases.clone());
+        match dfa {
+            Ok(d) => Ok(Matcher::Dfa(d)),
+            Err(_) => nfa::contiguous::NFA::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .ascii_case_insensitive(true)
+                .build(aliases)
+                .map(Matcher::Nfa)
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    /// The leftmost-longest match starting at `from` or later (an unanchored search).
+    pub fn find(&self, text: &str, from: usize) -> Option<Match> {
+        let input = Input::new(text).span(from..text.len());
+        // unanchored searches are always supported: the error cannot happen
+        match self {
+            Matcher::Dfa(a) => a.try_find(&input).ok().flatten(),
+            Matcher::Nfa(a) => a.try_find(&input).ok().flatten(),
+        }
+    }
+
+    /// The number of non-overlapping matches in `hay`: the bare scan's work.
+    pub fn count(&self, hay: &[u8]) -> usize {
+        let input = Input::new(hay);
+        match self {
+            Matcher::Dfa(a) => a.try_find_iter(input).map_or(0, |it| it.count()),
+            Matcher::Nfa(a) => a.try_find_iter(input).map_or(0, |it| it.count()),
+        }
+    }
+}
+
+/// The longest match of pattern ids of `aut` that starts exactly at byte `at`:
+/// (pattern, end). An anchored leftmost-longest search, walked here so that the
+/// thousands of tries per article cost a few steps each and no set-up.
+#[inline]
+pub fn longest_at<A: Automaton>(aut: &A, bytes: &[u8], at: usize) -> Option<(usize, usize)> {
+    let mut sid = aut.start_state(aho_corasick::Anchored::Yes).ok()?;
+    let mut found = None;
+    for (i, &b) in bytes.get(at..)?.iter().enumerate() {
+        sid = aut.next_state(aho_corasick::Anchored::Yes, sid, b);
+        if aut.is_special(sid) {
+            if aut.is_dead(sid) {
+                break;
+            }
+            if aut.is_match(sid) {
+                let end = at + i + 1;
+                let pid = aut.match_pattern(sid, 0);
+                // a match state may also carry a match that starts later (reached by a
+                // failure transition when searching unanchored): not ours
+                if end - aut.pattern_len(pid) == at {
+                    found = Some((pid.as_usize(), end));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The bytes the spellings of `patterns` can start with in a text their case rules
+/// accept; `None` if some spelling does not start with a letter or digit.
+fn openers(patterns: &[Vec<Candidate>]) -> Option<[bool; 256]> {
+    let mut out = [false; 256];
+    for c in patterns.iter().flatten() {
+        let first = c.alias.chars().next().filter(|ch| ch.is_alphanumeric())?;
+        let b = c.alias.as_bytes()[0];
+        if c.exact || first.is_ascii_digit() || !first.is_ascii() {
+            out[b as usize] = true;
+        } else if c.capitals.first() == Some(&0) {
+            out[b.to_ascii_uppercase() as usize] = true;
+        } else {
+            out[b.to_ascii_lowercase() as usize] = true;
+            out[b.to_ascii_uppercase() as usize] = true;
+        }
+    }
+    Some(out)
 }
 
 /// Number of slots of a [`WordTable`].
@@ -482,24 +583,15 @@ impl Gazetteer {
         if !b.errors.is_empty() {
             return Err(Errors(b.errors));
         }
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .ascii_case_insensitive(true)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(b.patterns.iter().map(|c| c[0].alias.as_str()))
-            .or_else(|_| {
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .ascii_case_insensitive(true)
-                    .build(b.patterns.iter().map(|c| c[0].alias.as_str()))
-            })
-            .map_err(|e| {
+        let automaton =
+            Matcher::build(b.patterns.iter().map(|c| c[0].alias.as_str())).map_err(|e| {
                 Errors(vec![Error::file(
                     &src.countries.path,
                     format!("automaton: {e}"),
                 )])
             })?;
         Ok(Gazetteer {
+            openers: openers(&b.patterns),
             entities: b.entities,
             patterns: b.patterns,
             automaton,
@@ -511,8 +603,17 @@ impl Gazetteer {
     }
 
     /// The automaton over all aliases (pattern ids index [`Gazetteer::patterns`]).
-    pub fn automaton(&self) -> &AhoCorasick {
+    pub fn automaton(&self) -> &Matcher {
         &self.automaton
+    }
+
+    /// For each byte: can a match that passes its spelling's case rule start with it?
+    /// The automaton folds ASCII case, but a capital the rule asks for at the start
+    /// narrows a letter to its upper case ("Mali" starts only with "M"). `None` when
+    /// some alias opens with a character that is no letter or digit: then a name could
+    /// start anywhere, not only at the start of a word.
+    pub fn openers(&self) -> Option<&[bool; 256]> {
+        self.openers.as_ref()
     }
 
     /// The entity with this id.
@@ -765,6 +866,18 @@ pub(crate) mod tests {
 
     /// A small gazetteer for unit tests across modules.
     pub(crate) fn small() -> Gazetteer {
+        small_with("")
+    }
+
+    /// [`small`] with more organisation rows (orgs.tsv columns).
+    pub(crate) fn small_with(orgs: &str) -> Gazetteer {
+        let orgs = format!(
+            "washington-times\tThe Washington Times\tUSA\tmedia\tWashington Times\t-\n\
+             european-union\tEuropean Union\t-\tintergovernmental\t-\tEU\n\
+             rosneft\tRosneft\tRUS\tstate-company\t-\t-\n\
+             lukoil\tLukoil\tRUS\tcompany\t-\t-\n\
+             white-house\tWhite House\tUSA\tgovernment\t-\t-\n{orgs}"
+        );
         let src = Sources {
             countries: DataFile::from_text(
                 "countries.tsv",
@@ -792,14 +905,7 @@ pub(crate) mod tests {
                  QAT\tQatar\t-\tQatari|Qataris\tDoha\t-\n\
                  GBR\tUnited Kingdom\tBritain\tBritish\tLondon\tUK|U.K.\n",
             ),
-            orgs: DataFile::from_text(
-                "orgs.tsv",
-                "washington-times\tThe Washington Times\tUSA\tmedia\tWashington Times\t-\n\
-                 european-union\tEuropean Union\t-\tintergovernmental\t-\tEU\n\
-                 rosneft\tRosneft\tRUS\tstate-company\t-\t-\n\
-                 lukoil\tLukoil\tRUS\tcompany\t-\t-\n\
-                 white-house\tWhite House\tUSA\tgovernment\t-\t-\n",
-            ),
+            orgs: DataFile::from_text("orgs.tsv", &orgs),
             people: DataFile::from_text(
                 "people.tsv",
                 "vladimir-putin\tVladimir Putin\tRUS\tPresident of Russia\t-\tVladimir Vladimirovich Putin\tPutin\t2026-11-23\n\

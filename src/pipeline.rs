@@ -1139,7 +1139,7 @@ pub fn scan(input: &Path, gazetteers: &Path, jobs: usize) -> Result<(u64, u64, u
         inputs
             .par_iter()
             .map(|i| match fs::read(i.abs(input)) {
-                Ok(raw) => (raw.len() as u64, ac.find_iter(&raw[..]).count() as u64),
+                Ok(raw) => (raw.len() as u64, ac.count(&raw) as u64),
                 Err(_) => (0, 0),
             })
             .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
