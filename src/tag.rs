@@ -593,10 +593,7 @@ fn scan_word_starts<'g, A: Automaton>(
     let mut at = 0;
     loop {
         // to the next word start: past ASCII bytes that are no letter or digit
-        at += bytes[at.min(n)..]
-            .iter()
-            .position(|&b| BYTE_CLASS[b as usize] != OTHER)
-            .unwrap_or(n - at.min(n));
+        at = run_end(bytes, at, OTHER);
         if at >= n {
             break;
         }
@@ -702,14 +699,21 @@ fn accept<'g>(
     })
 }
 
+/// The end of the run of bytes of [`BYTE_CLASS`] `class` starting at `at` (at most the
+/// length of `bytes`).
+fn run_end(bytes: &[u8], at: usize, class: u8) -> usize {
+    let rest = bytes.get(at..).unwrap_or_default();
+    at + rest
+        .iter()
+        .position(|&b| BYTE_CLASS[b as usize] != class)
+        .unwrap_or(rest.len())
+}
+
 /// The end of the run of letters and digits starting at `at`.
 fn word_end(text: &str, mut at: usize) -> usize {
     let bytes = text.as_bytes();
     loop {
-        at += bytes[at.min(bytes.len())..]
-            .iter()
-            .position(|&b| BYTE_CLASS[b as usize] != ALNUM)
-            .unwrap_or(bytes.len() - at.min(bytes.len()));
+        at = run_end(bytes, at, ALNUM);
         match bytes.get(at) {
             Some(&b) if BYTE_CLASS[b as usize] == WIDE => match text[at..].chars().next() {
                 Some(c) if c.is_alphanumeric() => at += c.len_utf8(),
@@ -725,24 +729,9 @@ fn word_end(text: &str, mut at: usize) -> usize {
 /// of letters and digits, or right after it, has a letter or digit before it and would be
 /// turned down too: the search resumes after the character that ends the run.
 fn resume_after(text: &str, s: usize) -> usize {
-    let bytes = text.as_bytes();
-    let end = bytes[s..]
-        .iter()
-        .position(|b| !b.is_ascii_alphanumeric())
-        .map_or(bytes.len(), |p| s + p);
     // the run is empty when the match starts with punctuation: step over that
-    match bytes.get(end) {
-        None => end,
-        Some(b) if b.is_ascii() => end + 1,
-        Some(_) => {
-            let rest = &text[s..];
-            let run = rest
-                .char_indices()
-                .find(|&(_, c)| !c.is_alphanumeric())
-                .map_or(rest.len(), |(i, _)| i);
-            s + run + rest[run..].chars().next().map_or(0, char::len_utf8)
-        }
-    }
+    let end = word_end(text, s);
+    end + text[end..].chars().next().map_or(0, char::len_utf8)
 }
 
 fn word_char_before(text: &str, at: usize) -> bool {
@@ -1003,7 +992,6 @@ mod tests {
 
     /// Text made of words the small gazetteer knows, parts of them, and joins.
     fn gazetteer_text() -> impl proptest::strategy::Strategy<Value = String> {
-        use proptest::strategy::Strategy;
         const PIECES: &[&str] = &[
             "India",
             "Indian",
@@ -1053,7 +1041,15 @@ mod tests {
             "1",
             "x",
         ];
-        proptest::collection::vec(proptest::sample::select(PIECES), 0..30).prop_map(|v| v.concat())
+        concat_of(PIECES)
+    }
+
+    /// Up to 30 of `pieces` in a row.
+    fn concat_of(
+        pieces: &'static [&'static str],
+    ) -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::strategy::Strategy;
+        proptest::collection::vec(proptest::sample::select(pieces), 0..30).prop_map(|v| v.concat())
     }
 
     /// Organisations whose aliases start with a lowercase letter, a digit or an
@@ -1092,7 +1088,6 @@ mod tests {
 
     /// Text made of pieces of the odd-start aliases, near misses, and joins.
     fn odd_start_text() -> impl proptest::strategy::Strategy<Value = String> {
-        use proptest::strategy::Strategy;
         const PIECES: &[&str] = &[
             "von",
             "Von",
@@ -1123,7 +1118,7 @@ mod tests {
             "\u{a0}",
             "x",
         ];
-        proptest::collection::vec(proptest::sample::select(PIECES), 0..30).prop_map(|v| v.concat())
+        concat_of(PIECES)
     }
 
     proptest::proptest! {
