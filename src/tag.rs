@@ -580,6 +580,10 @@ fn scan<'g>(text: &str, gaz: &'g Gazetteer) -> Vec<Hit<'g>> {
 }
 
 /// [`scan`] with the automaton `aut` tried only at word starts that `openers` allows.
+///
+/// The text is taken 64 bytes at a time: a mask of its letters and digits gives all the
+/// block's word starts at once (a letter or digit after a byte that is neither), and only
+/// those whose byte `openers` allows are tried.
 fn scan_word_starts<'g, A: Automaton>(
     text: &str,
     gaz: &'g Gazetteer,
@@ -590,39 +594,94 @@ fn scan_word_starts<'g, A: Automaton>(
     let n = bytes.len();
     // news text has a match every ~60 bytes: room for most articles without growing
     let mut hits = Vec::with_capacity(n / 32);
-    let mut at = 0;
-    loop {
-        // to the next word start: past ASCII bytes that are no letter or digit
-        at = run_end(bytes, at, OTHER);
-        if at >= n {
-            break;
-        }
-        let b = bytes[at];
-        let first = match BYTE_CLASS[b as usize] {
-            ALNUM => 1,
-            // a character outside ASCII: a word start only if it is a letter or digit
-            _ => match text[at..].chars().next() {
-                Some(c) if c.is_alphanumeric() => c.len_utf8(),
-                Some(c) => {
-                    at += c.len_utf8();
-                    continue;
-                }
-                None => break,
-            },
-        };
-        // `at` starts a word: nothing before it is a letter or digit
-        if openers[b as usize] {
-            if let Some((pattern, end)) = longest_at(aut, bytes, at) {
-                if let Some(hit) = accept(text, gaz, at, end, pattern) {
-                    at = end;
-                    hits.push(hit);
-                    continue;
-                }
+    let mut block = 0;
+    // is the character before `block` a letter or digit?
+    let mut after_word = false;
+    while block < n {
+        let (word, len) = word_mask(text, block);
+        let mut starts = word & !((word << 1) | u64::from(after_word));
+        let mut next = (block + len, word >> (len - 1) & 1 != 0);
+        while starts != 0 {
+            let at = block + starts.trailing_zeros() as usize;
+            starts &= starts - 1;
+            if !openers[bytes[at] as usize] {
+                continue;
+            }
+            let Some((pattern, end)) = longest_at(aut, bytes, at) else {
+                continue;
+            };
+            let Some(hit) = accept(text, gaz, at, end, pattern) else {
+                continue;
+            };
+            hits.push(hit);
+            // the next start is past the hit, in this block or (from the hit's end on) a later one
+            if end - block < len {
+                starts &= u64::MAX << (end - block);
+            } else {
+                next = (end, word_char_before(text, end));
+                break;
             }
         }
-        at = word_end(text, at + first);
+        (block, after_word) = next;
     }
     hits
+}
+
+/// Eight 0x80 bytes: the high bit of every byte.
+const HIGH: u64 = ONES * 0x80;
+
+/// The letters and digits of the (at most) 64 bytes of `text` from `from`: bit `i` is set
+/// when byte `from + i` is part of one. Also returns how many bytes that is.
+fn word_mask(text: &str, from: usize) -> (u64, usize) {
+    let bytes = text.as_bytes();
+    let len = (bytes.len() - from).min(64);
+    if len == 64 {
+        let (mut word, mut wide) = (0, 0);
+        for (k, chunk) in bytes[from..from + 64].chunks_exact(8).enumerate() {
+            let x = word8(chunk);
+            word |= gather_high(alnum_high(x)) << (8 * k);
+            wide |= x & HIGH;
+        }
+        if wide == 0 {
+            return (word, len);
+        }
+    }
+    // rare: characters outside ASCII (or the last bytes of the text), one at a time; the
+    // block may start or end inside a character, whose bytes count as the character does
+    let mut word = 0u64;
+    let (mut at, mut end) = (from, from + len);
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    for (i, c) in text[at..end].char_indices() {
+        if c.is_alphanumeric() {
+            let (s, e) = ((at + i).max(from), (at + i + c.len_utf8()).min(from + len));
+            word |= (u64::MAX >> (64 - (e - s))) << (s - from);
+        }
+    }
+    (word, len)
+}
+
+/// The high bit of each byte of `x` that is an ASCII letter or digit.
+fn alnum_high(x: u64) -> u64 {
+    // as in [`capitals`]: a sum sets a byte's high bit when the byte reaches a bound
+    let low = x & !HIGH;
+    let in_range = |v: u64, lo: u8, hi: u8| {
+        (v + ONES * (0x80 - u64::from(lo))) ^ (v + ONES * (0x7F - u64::from(hi)))
+    };
+    // with bit 5 set, capitals are lowercase and no other byte becomes a letter
+    let letter = in_range(low | (ONES * 0x20), b'a', b'z');
+    let digit = in_range(low, b'0', b'9');
+    (letter | digit) & !x & HIGH
+}
+
+/// The high bits of the eight bytes of `x` as the eight low bits of the result.
+fn gather_high(x: u64) -> u64 {
+    // byte k's bit lands on bit 56 + k and no two partial products overlap
+    ((x >> 7) & ONES).wrapping_mul(0x0102_0408_1020_4080) >> 56
 }
 
 /// [`BYTE_CLASS`]: an ASCII byte that is no letter or digit.
@@ -1119,6 +1178,47 @@ mod tests {
             "x",
         ];
         concat_of(PIECES)
+    }
+
+    #[test]
+    fn alnum_high_marks_ascii_letters_and_digits() {
+        // every byte value at every place, next to a mix of other bytes
+        for b in 0..=255u8 {
+            for k in 0..8 {
+                let mut x = [0u8; 8];
+                for (j, y) in x.iter_mut().enumerate() {
+                    *y = b.wrapping_add((j as u8).wrapping_mul(37).wrapping_add(1));
+                }
+                x[k] = b;
+                let want = x
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, y)| y.is_ascii_alphanumeric())
+                    .fold(0u64, |m, (j, _)| m | 1 << j);
+                let got = gather_high(alnum_high(u64::from_le_bytes(x)));
+                assert_eq!(got, want, "{x:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn word_mask_follows_characters_across_blocks() {
+        // characters outside ASCII, letters or not, at every offset from a block start
+        let piece = "\u{c9}ire\u{2019}s Kim\u{3000}x \u{4e2d}\u{6587} 7-\u{e9}l\u{e8}ve ";
+        for pad in 0..70 {
+            let text = format!("{}{}", " ".repeat(pad), piece.repeat(4));
+            let mut want = vec![false; text.len()];
+            for (i, c) in text.char_indices() {
+                want[i..i + c.len_utf8()].fill(c.is_alphanumeric());
+            }
+            for from in [0, 64, 128, text.len() - 64, text.len() - 5] {
+                let (mask, len) = word_mask(&text, from);
+                assert_eq!(len, (text.len() - from).min(64));
+                for i in 0..len {
+                    assert_eq!(mask >> i & 1 != 0, want[from + i], "{pad} {from} {i}");
+                }
+            }
+        }
     }
 
     proptest::proptest! {
