@@ -9,7 +9,7 @@
 //! to be unambiguous or to follow the full name in the same article, and "the Indian
 //! premier" stands for the last Indian person named, or for India.
 
-use crate::gazetteer::{longest_at, Cue, Entity, Form, Gazetteer, Kind, Matcher, Target};
+use crate::gazetteer::{find, longest_at, Cue, Entity, Form, Gazetteer, Kind, Target};
 use crate::normalise::Doc;
 use aho_corasick::automaton::Automaton;
 use memchr::memrchr;
@@ -572,10 +572,9 @@ pub fn slug(name: &str) -> String {
 /// word it starts in, where no hit can start either.
 #[inline(never)]
 fn scan<'g>(text: &str, gaz: &'g Gazetteer) -> Vec<Hit<'g>> {
-    match (gaz.openers(), gaz.automaton()) {
-        (Some(openers), Matcher::Dfa(a)) => scan_word_starts(text, gaz, a, openers),
-        (Some(openers), Matcher::Nfa(a)) => scan_word_starts(text, gaz, a, openers),
-        (None, _) => scan_everywhere(text, gaz),
+    match gaz.openers() {
+        Some(openers) => scan_word_starts(text, gaz, gaz.automaton(), openers),
+        None => scan_everywhere(text, gaz),
     }
 }
 
@@ -716,7 +715,7 @@ fn scan_everywhere<'g>(text: &str, gaz: &'g Gazetteer) -> Vec<Hit<'g>> {
     let mut hits = Vec::with_capacity(text.len() / 32);
     let mut at = 0;
     while at < text.len() {
-        let Some(m) = ac.find(text, at) else {
+        let Some(m) = find(ac, text, at) else {
             break;
         };
         let (s, e) = (m.start(), m.end());
@@ -990,7 +989,7 @@ mod tests {
     fn scan_one_step<'g>(text: &str, gaz: &'g Gazetteer) -> Vec<(usize, usize, &'g Target)> {
         let mut hits = Vec::new();
         let mut at = 0;
-        while let Some(m) = gaz.automaton().find(text, at) {
+        while let Some(m) = find(gaz.automaton(), text, at) {
             let (s, e) = (m.start(), m.end());
             let whole = !word_char_before(text, s) && !word_char_after(text, e);
             let cand = gaz.patterns[m.pattern().as_usize()]
