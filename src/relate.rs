@@ -230,15 +230,21 @@ fn tokens(
     let end = span.end;
     let mut i = span.start;
     let mut mi = 0;
+    // where the next mention starts (the end when there is none)
+    let mut next = ms.first().map_or(end, |m| m.start);
     while i < end {
-        while mi < ms.len() && ms[mi].start < i {
-            mi += 1;
-        }
-        if mi < ms.len() && ms[mi].start == i {
-            entity(text, &ms[mi], gaz, g, out);
-            i = ms[mi].end;
-            mi += 1;
-            continue;
+        if i >= next {
+            while mi < ms.len() && ms[mi].start < i {
+                mi += 1;
+            }
+            next = ms.get(mi).map_or(end, |m| m.start);
+            if next == i {
+                entity(text, &ms[mi], gaz, g, out);
+                i = ms[mi].end;
+                mi += 1;
+                next = ms.get(mi).map_or(end, |m| m.start);
+                continue;
+            }
         }
         let b = bytes[i];
         let n = if b < 0x80 {
@@ -277,7 +283,7 @@ fn tokens(
             }
             c.len_utf8()
         };
-        let limit = ms.get(mi).map_or(end, |m| m.start).min(end);
+        let limit = next.min(end);
         let (j, walk, comma) = word(text, i, limit, lex);
         let (j, walk) = if j > i {
             (j, walk)
