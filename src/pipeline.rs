@@ -317,24 +317,89 @@ fn fingerprint(dir: &Path) -> Result<String> {
     Ok(format!("{:032x}", h.digest128()))
 }
 
-/// An input file found by the walk.
-#[derive(Debug, Clone)]
-struct Input {
+/// An input file found by the walk: a view into [`Inputs`].
+#[derive(Debug, Clone, Copy)]
+struct Input<'a> {
     /// Path relative to the input folder, as written to the CSVs (`\xNN` for bytes
     /// that are not UTF-8).
-    rel: Box<str>,
-    /// The relative path as the system has it, only when it differs from `rel`: the
-    /// list of inputs is the one thing a run holds per article, so it is kept small.
-    os: Option<Box<std::ffi::OsStr>>,
+    rel: &'a str,
+    /// The relative path as the system has it, only when it differs from `rel`.
+    os: Option<&'a std::ffi::OsStr>,
 }
 
-impl Input {
+impl Input<'_> {
     /// The file's path under the input folder `root`.
     fn abs(&self, root: &Path) -> PathBuf {
-        match &self.os {
-            Some(os) => root.join(&**os),
-            None => root.join(&*self.rel),
+        match self.os {
+            Some(os) => root.join(os),
+            None => root.join(self.rel),
         }
+    }
+}
+
+/// Every input file, sorted by relative path. The list is the one thing a run holds per
+/// article, so the paths share one buffer: 8 bytes and the path itself an article,
+/// where a string apiece cost about 64 (peak memory grows that much slower with the
+/// number of files).
+#[derive(Debug, Default)]
+struct Inputs {
+    /// The relative paths in the order the walk found them.
+    text: String,
+    /// Start and length of each path in `text`, in sorted order.
+    spans: Vec<(u32, u32)>,
+    /// The paths whose form on disk differs (names that are not UTF-8), by start in
+    /// `text` (increasing).
+    os: Vec<(u32, Box<std::ffi::OsStr>)>,
+}
+
+impl Inputs {
+    /// Adds the file at `path` (under `dir`), named `rel` in the outputs.
+    fn push(&mut self, dir: &Path, path: &Path, rel: &str) -> Result<()> {
+        let (Ok(start), Ok(len)) = (u32::try_from(self.text.len()), u32::try_from(rel.len()))
+        else {
+            bail!("more than 4 GB of input file names: split the input folder");
+        };
+        if start.checked_add(len).is_none() {
+            bail!("more than 4 GB of input file names: split the input folder");
+        }
+        let os = path.strip_prefix(dir).ok().map(Path::as_os_str);
+        if let Some(os) = os.filter(|os| os.to_str() != Some(rel)) {
+            self.os.push((start, Box::from(os)));
+        }
+        self.text.push_str(rel);
+        self.spans.push((start, len));
+        Ok(())
+    }
+
+    fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    fn rel(&self, (start, len): (u32, u32)) -> &str {
+        &self.text[start as usize..(start + len) as usize]
+    }
+
+    fn get(&self, i: usize) -> Input<'_> {
+        let span = self.spans[i];
+        Input {
+            rel: self.rel(span),
+            os: self
+                .os
+                .binary_search_by_key(&span.0, |(s, _)| *s)
+                .ok()
+                .map(|k| &*self.os[k].1),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = Input<'_>> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// Puts the files in order of their relative paths.
+    fn sort(&mut self) {
+        let mut spans = std::mem::take(&mut self.spans);
+        spans.sort_by(|&a, &b| self.rel(a).cmp(self.rel(b)));
+        self.spans = spans;
     }
 }
 
@@ -342,20 +407,9 @@ impl Input {
 type Stamp = (u64, i64);
 
 /// Every `*.txt` file under `dir`, sorted by relative path; problems become warnings.
-/// The input for the article at `path` (under `dir`), named `rel` in the outputs.
-fn input(dir: &Path, path: &Path, rel: String) -> Input {
-    let os = path.strip_prefix(dir).ok().map(Path::as_os_str);
-    Input {
-        os: os
-            .filter(|os| os.to_str() != Some(rel.as_str()))
-            .map(Box::from),
-        rel: rel.into_boxed_str(),
-    }
-}
-
-fn walk(dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<Input>> {
+fn walk(dir: &Path, warnings: &mut Vec<String>) -> Result<Inputs> {
     use std::os::unix::fs::MetadataExt;
-    let mut out = Vec::new();
+    let mut out = Inputs::default();
     let mut seen_dirs = std::collections::HashSet::new();
     if let Ok(m) = fs::metadata(dir) {
         seen_dirs.insert((m.dev(), m.ino()));
@@ -393,7 +447,7 @@ fn walk(dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<Input>> {
             let plain = entry.file_type().is_ok_and(|t| t.is_file());
             if plain {
                 if name.ends_with(".txt") {
-                    out.push(input(dir, &path, child));
+                    out.push(dir, &path, &child)?;
                 }
                 continue;
             }
@@ -409,7 +463,7 @@ fn walk(dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<Input>> {
                         ));
                     }
                 }
-                Ok(_) if name.ends_with(".txt") => out.push(input(dir, &path, child)),
+                Ok(_) if name.ends_with(".txt") => out.push(dir, &path, &child)?,
                 Ok(_) => {}
                 Err(e) if name.ends_with(".txt") => warnings.push(format!(
                     "{}: cannot open ({e}; a broken link?); skipped",
@@ -419,7 +473,7 @@ fn walk(dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<Input>> {
             }
         }
     }
-    out.sort_by(|a, b| a.rel.cmp(&b.rel));
+    out.sort();
     Ok(out)
 }
 
@@ -499,9 +553,9 @@ pub fn run(cfg: &Config) -> Result<Summary> {
         let load = (cfg.full || !same_data).then(|| scope.spawn(|| Engine::load(&cfg.gazetteers)));
         let found = walk(&cfg.input, &mut warnings).map(|inputs| {
             let stats: Vec<Option<Stamp>> = pool.install(|| {
-                inputs
-                    .par_iter()
-                    .map(|i| stat(&i.abs(&cfg.input)))
+                (0..inputs.len())
+                    .into_par_iter()
+                    .map(|i| stat(&inputs.get(i).abs(&cfg.input)))
                     .collect()
             });
             (inputs, stats)
@@ -543,7 +597,7 @@ pub fn run(cfg: &Config) -> Result<Summary> {
     let scratches: Vec<std::sync::Mutex<Scratch>> = (0..pool.current_num_threads().max(1))
         .map(|_| std::sync::Mutex::new(Scratch::default()))
         .collect();
-    let work = |input: &Input, st: Option<Stamp>, shortcut: Option<&Entry>, first: &str| {
+    let work = |input: Input, st: Option<Stamp>, shortcut: Option<&Entry>, first: &str| {
         let slot = rayon::current_thread_index().unwrap_or(0) % scratches.len();
         let mut scratch = scratches[slot].lock().unwrap_or_else(|e| e.into_inner());
         process(&engine, &mut scratch, cfg, input, st, shortcut, first)
@@ -561,7 +615,7 @@ pub fn run(cfg: &Config) -> Result<Summary> {
                 let t = Instant::now();
                 for (known, outcome) in batch.outcomes {
                     let bufs = (&batch.mentions[..], &batch.relations[..]);
-                    sink_ref.take(&inputs_ref[at], known, outcome, bufs)?;
+                    sink_ref.take(inputs_ref.get(at), known, outcome, bufs)?;
                     at += 1;
                     bar_ref.inc(1);
                 }
@@ -569,12 +623,19 @@ pub fn run(cfg: &Config) -> Result<Summary> {
             }
             Ok(())
         });
-        'chunks: for (chunk, chunk_stats) in inputs.chunks(CHUNK).zip(stats.chunks(CHUNK)) {
-            let known: Vec<Option<Entry>> =
-                chunk.iter().map(|i| known_reader.get(&i.rel)).collect();
+        'chunks: for (start, chunk_stats) in
+            (0..inputs.len()).step_by(CHUNK).zip(stats.chunks(CHUNK))
+        {
+            let chunk = start..start + chunk_stats.len();
+            let known: Vec<Option<Entry>> = chunk
+                .clone()
+                .map(|i| known_reader.get(inputs.get(i).rel))
+                .collect();
             let outcomes: Vec<(Option<Entry>, Outcome)> = pool.install(|| {
                 chunk
-                    .par_iter()
+                    .clone()
+                    .into_par_iter()
+                    .map(|i| inputs.get(i))
                     .zip(chunk_stats)
                     .zip(known)
                     .map(|((input, st), known)| {
@@ -591,7 +652,8 @@ pub fn run(cfg: &Config) -> Result<Summary> {
             // order); those whose rows are not there intact are extracted again. Sent
             // in small batches, so few reused rows are in memory at once.
             let mut outcomes = outcomes.into_iter();
-            for part in chunk.chunks(BATCH) {
+            for part in chunk.clone().step_by(BATCH) {
+                let part = part..(part + BATCH).min(chunk.end);
                 let t = Instant::now();
                 let mut batch = Batch {
                     outcomes: outcomes.by_ref().take(part.len()).collect(),
@@ -604,8 +666,9 @@ pub fn run(cfg: &Config) -> Result<Summary> {
                     let again: Vec<(usize, Outcome)> = pool.install(|| {
                         redo.into_par_iter()
                             .map(|(k, first)| {
-                                let st = stat(&part[k].abs(&cfg.input));
-                                (k, work(&part[k], st, None, &first))
+                                let input = inputs.get(part.start + k);
+                                let st = stat(&input.abs(&cfg.input));
+                                (k, work(input, st, None, &first))
                             })
                             .collect()
                     });
@@ -680,7 +743,7 @@ fn reuse_unchanged(
 fn nothing_changed(
     store: &Store,
     prev: &Previous,
-    inputs: &[Input],
+    inputs: &Inputs,
     stats: &[Option<Stamp>],
     warnings: usize,
 ) -> Option<Summary> {
@@ -689,7 +752,7 @@ fn nothing_changed(
     }
     let mut manifest = store.manifest();
     let same = inputs.iter().zip(stats).all(|(i, s)| {
-        manifest.get(&i.rel).is_some_and(|e| {
+        manifest.get(i.rel).is_some_and(|e| {
             s.is_some_and(|(size, mtime)| e.size == size && e.mtime == i128::from(mtime))
         })
     });
@@ -775,7 +838,7 @@ impl Sink {
     /// previous manifest entry, `bufs` are its batch's buffers of reused rows.
     fn take(
         &mut self,
-        input: &Input,
+        input: Input,
         known: Option<Entry>,
         outcome: Outcome,
         bufs: (&[u8], &[u8]),
@@ -848,7 +911,7 @@ impl Sink {
     /// writes its cache record and manifest row.
     fn record(
         &mut self,
-        input: &Input,
+        input: Input,
         known: Option<&Entry>,
         t: Taken,
         facts: &ArticleFacts,
@@ -874,7 +937,7 @@ impl Sink {
             labels.get(id).cloned().unwrap_or_else(|| id.to_string())
         });
         let record = CacheRecordRef {
-            path: &input.rel,
+            path: input.rel,
             hash: t.hash,
             facts,
             mentions,
@@ -883,7 +946,7 @@ impl Sink {
         store::write_record(&mut self.cache_out, &record, &mut self.buf)?;
         self.buf.clear();
         ManifestRow {
-            path: &input.rel,
+            path: input.rel,
             hash: t.hash,
             size: t.size,
             mtime: t.mtime,
@@ -994,7 +1057,7 @@ fn process(
     engine: &Engine,
     scratch: &mut Scratch,
     cfg: &Config,
-    input: &Input,
+    input: Input,
     st: Option<Stamp>,
     shortcut: Option<&Entry>,
     first: &str,
@@ -1029,7 +1092,7 @@ fn process(
             "{name}: binary file (NUL byte at offset {at}); skipped"
         ));
     }
-    let (rendered, doc) = engine.render(&mut scratch.renderer, &input.rel, raw, first);
+    let (rendered, doc) = engine.render(&mut scratch.renderer, input.rel, raw, first);
     let warning = if raw.iter().all(u8::is_ascii_whitespace) {
         Some(format!("{name}: empty article; no rows"))
     } else if doc.lossy {
@@ -1147,9 +1210,9 @@ pub fn scan(
     let mut warnings = Vec::new();
     let inputs = walk(input, &mut warnings)?;
     let (bytes, matches) = pool.install(|| {
-        inputs
-            .par_iter()
-            .map(|i| match fs::read(i.abs(input)) {
+        (0..inputs.len())
+            .into_par_iter()
+            .map(|i| match fs::read(inputs.get(i).abs(input)) {
                 Ok(raw) => (raw.len() as u64, ac.count(&raw) as u64),
                 Err(_) => (0, 0),
             })
@@ -1170,6 +1233,40 @@ pub fn kinds(g: &Gazetteer) -> BTreeMap<Kind, usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inputs_keep_each_path_and_its_form_on_disk_in_path_order() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = Path::new("/in");
+        let mut inputs = Inputs::default();
+        // (name in the outputs, name on disk)
+        let files: [(&str, &[u8]); 4] = [
+            ("b/2.txt", b"b/2.txt"),
+            ("a\\xff.txt", b"a\xff.txt"),
+            ("b-1.txt", b"b-1.txt"),
+            ("a.txt", b"a.txt"),
+        ];
+        for (rel, disk) in files {
+            let path = dir.join(std::ffi::OsStr::from_bytes(disk));
+            assert!(inputs.push(dir, &path, rel).is_ok());
+        }
+        inputs.sort();
+        let got: Vec<(&str, Option<&[u8]>)> = inputs
+            .iter()
+            .map(|i| (i.rel, i.os.map(|os| os.as_bytes())))
+            .collect();
+        let want: Vec<(&str, Option<&[u8]>)> = vec![
+            ("a.txt", None),
+            ("a\\xff.txt", Some(b"a\xff.txt")),
+            ("b-1.txt", None),
+            ("b/2.txt", None),
+        ];
+        assert_eq!(got, want);
+        assert_eq!(
+            inputs.get(1).abs(dir),
+            dir.join(std::ffi::OsStr::from_bytes(b"a\xff.txt"))
+        );
+    }
 
     #[test]
     fn the_program_is_part_of_the_fingerprint() {
