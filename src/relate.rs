@@ -164,6 +164,9 @@ struct RuleScratch {
     wanted: Vec<u64>,
     /// (source, target, relation) already given by the sentence.
     seen: Vec<(u32, u32, usize)>,
+    /// The entities of a match's sides (A, B, AB) and the pairs they make.
+    sides: [Vec<u32>; 3],
+    pairs: Vec<(u32, u32)>,
     pattern: Scratch,
 }
 
@@ -688,6 +691,7 @@ fn extract(
     }
     want(&rules.unanchored);
     let order = set_bits(wanted).map(|k| &rules.rules[rules.order[k]]);
+    let (sides, pairs) = (&mut scratch.sides, &mut scratch.pairs);
     let scratch = &mut scratch.pattern;
     for rule in order {
         let directed = rules.types[rule.relation].directed;
@@ -707,24 +711,22 @@ fn extract(
                 .to_string();
             // from three words before the match to one word after the trigger ("signed no deal")
             let modality = modality(text, toks, m.start.saturating_sub(3), t1 + 1, rules);
-            let side = |slot: Slot, up: Slot| match m.slot(slot) {
-                Some(r) => ents_in(toks, r),
-                None => m
-                    .slot(up)
-                    .map(|r| {
-                        ents_in(toks, r)
-                            .into_iter()
-                            .filter_map(|e| country_of(gaz, e))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-            };
-            let (a, b, ab) = (
-                side(Slot::A, Slot::AUp),
-                side(Slot::B, Slot::BUp),
-                side(Slot::AB, Slot::AB),
-            );
-            let mut pairs = Vec::new();
+            // A, B and AB: a side's entities, or those of its `^` slot as their countries
+            for (out, (slot, up)) in sides.iter_mut().zip([
+                (Slot::A, Slot::AUp),
+                (Slot::B, Slot::BUp),
+                (Slot::AB, Slot::AB),
+            ]) {
+                out.clear();
+                if let Some(r) = m.slot(slot) {
+                    ents_in(toks, r, out);
+                } else if let Some(r) = m.slot(up) {
+                    ents_in(toks, r, out);
+                    out.retain_mut(|e| country_of(gaz, *e).map(|c| *e = c).is_some());
+                }
+            }
+            let [a, b, ab] = &*sides;
+            pairs.clear();
             for &s in a.iter() {
                 for &t in b.iter() {
                     pairs.push((s, t));
@@ -735,7 +737,7 @@ fn extract(
                     pairs.push((s, t));
                 }
             }
-            for (s, t) in pairs {
+            for &(s, t) in pairs.iter() {
                 let (s, t) = if directed || gaz.get(s).id <= gaz.get(t).id {
                     (s, t)
                 } else {
@@ -764,15 +766,13 @@ fn extract(
     }
 }
 
-/// The distinct entities among tokens `range`.
-fn ents_in(toks: &[Tok], (from, to): (usize, usize)) -> Vec<u32> {
-    let mut out = Vec::new();
+/// Appends the distinct entities among tokens `range` to `out` (which starts empty).
+fn ents_in(toks: &[Tok], (from, to): (usize, usize), out: &mut Vec<u32>) {
     for e in toks[from..to].iter().filter_map(|t| t.ent) {
         if !out.contains(&e) {
             out.push(e);
         }
     }
-    out
 }
 
 /// Tokens as text for `NEWSGRAPH_DEBUG` (entities as E0, E1, ... by position).
