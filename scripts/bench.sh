@@ -263,7 +263,7 @@ rm -rf "$NEWDIR"
 # table look-up per byte, the usual fastest for a scan) and with the run's own
 # automaton (a contiguous NFA, which the run only walks anchored from word starts).
 timed scan-cold "$CORPUS" "$BIN" scan "$CORPUS" --gazetteers "$GAZ" --jobs "$JOBS_PAR"
-scan_line() { # NAME LABEL: prints the scan's line; sets SECS_<NAME>
+scan_line() { # NAME LABEL: prints the line of the scan just timed (SECS, RSS)
   local own
   own=$(grep -o 'in [0-9.]*s' "$LOG/$1.out" | head -n 1 | tr -d 'ins ' || true)
   echo "bare scan jobs=$JOBS_PAR, $2: $(calc '%.2f' "$SECS") s  $(calc '%.1f' "$BYTES / 1e6 / $SECS") MB/s  (self-timed ${own:-?} s)  peak RSS $RSS MB; full/scan $(calc '%.2f' "$S2 / $SECS")x"

@@ -355,13 +355,13 @@ struct Inputs {
 impl Inputs {
     /// Adds the file at `path` (under `dir`), named `rel` in the outputs.
     fn push(&mut self, dir: &Path, path: &Path, rel: &str) -> Result<()> {
-        let (Ok(start), Ok(len)) = (u32::try_from(self.text.len()), u32::try_from(rel.len()))
-        else {
+        // spans are u32: the names' total must stay below 4 GB
+        let span = u32::try_from(self.text.len() + rel.len())
+            .ok()
+            .map(|end| (end - rel.len() as u32, rel.len() as u32));
+        let Some((start, len)) = span else {
             bail!("more than 4 GB of input file names: split the input folder");
         };
-        if start.checked_add(len).is_none() {
-            bail!("more than 4 GB of input file names: split the input folder");
-        }
         let os = path.strip_prefix(dir).ok().map(Path::as_os_str);
         if let Some(os) = os.filter(|os| os.to_str() != Some(rel)) {
             self.os.push((start, Box::from(os)));

@@ -238,15 +238,19 @@ fn next_free<'a>(
 /// Eight 0x01 bytes, for the byte-parallel tests of [`capitals`].
 const ONES: u64 = 0x0101_0101_0101_0101;
 
+/// Eight 0x80 bytes: the high bit of every byte.
+const HIGH: u64 = ONES * 0x80;
+
+/// The high bit of each byte of `low` (seven-bit values) that lies in `lo..=hi`, plus
+/// stray bits below it. No sum carries into the next byte; a byte reaches `lo` whenever
+/// it passes `hi`, so the two sums differ in the high bit just inside the range.
+fn in_range_high(low: u64, lo: u8, hi: u8) -> u64 {
+    (low + ONES * (0x80 - u64::from(lo))) ^ (low + ONES * (0x7F - u64::from(hi)))
+}
+
 /// The high bit of each byte of `x` (little-endian) that is an ASCII capital or not ASCII.
 fn capitals(x: u64) -> u64 {
-    let high = ONES * 0x80;
-    // with the high bits cleared no byte carries into the next one; a byte reaches 'A'
-    // whenever it passes 'Z', so the two sums differ in the high bit just for 'A'..='Z'
-    let low = x & !high;
-    let from_a = low + ONES * (0x80 - u64::from(b'A'));
-    let past_z = low + ONES * (0x80 - u64::from(b'Z') - 1);
-    ((from_a ^ past_z) | x) & high
+    (in_range_high(x & !HIGH, b'A', b'Z') | x) & HIGH
 }
 
 /// The word of eight bytes, little-endian.
@@ -626,9 +630,6 @@ fn scan_word_starts<'g, A: Automaton>(
     hits
 }
 
-/// Eight 0x80 bytes: the high bit of every byte.
-const HIGH: u64 = ONES * 0x80;
-
 /// The letters and digits of the (at most) 64 bytes of `text` from `from`: bit `i` is set
 /// when byte `from + i` is part of one. Also returns how many bytes that is.
 fn word_mask(text: &str, from: usize) -> (u64, usize) {
@@ -666,14 +667,10 @@ fn word_mask(text: &str, from: usize) -> (u64, usize) {
 
 /// The high bit of each byte of `x` that is an ASCII letter or digit.
 fn alnum_high(x: u64) -> u64 {
-    // as in [`capitals`]: a sum sets a byte's high bit when the byte reaches a bound
     let low = x & !HIGH;
-    let in_range = |v: u64, lo: u8, hi: u8| {
-        (v + ONES * (0x80 - u64::from(lo))) ^ (v + ONES * (0x7F - u64::from(hi)))
-    };
     // with bit 5 set, capitals are lowercase and no other byte becomes a letter
-    let letter = in_range(low | (ONES * 0x20), b'a', b'z');
-    let digit = in_range(low, b'0', b'9');
+    let letter = in_range_high(low | (ONES * 0x20), b'a', b'z');
+    let digit = in_range_high(low, b'0', b'9');
     (letter | digit) & !x & HIGH
 }
 
