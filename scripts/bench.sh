@@ -12,8 +12,9 @@
 #   BENCH_KEEP=1      keep the output folders under target/bench/ (default: removed)
 #   GAZETTEERS=DIR    gazetteer folder (default gazetteers)
 #   BENCH_REWARM_S=25 seconds between re-reads of the corpus during a measurement
-#   BENCH_REPEAT=2    runs of each full run and of the scan; the fastest is reported
-#                     (a shared host's noise only ever adds time)
+#   BENCH_REPEAT=3    rounds of the full runs and scans (a round runs them all back to
+#                     back); each one's fastest run is reported (a shared host's noise
+#                     only ever adds time)
 #
 # Every measurement is taken with a hot page cache: the corpus is read with cat first
 # and re-read in the background while a measurement runs. Logs: target/bench/log/.
@@ -23,7 +24,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 MB=${BENCH_MB:-200}
-REPEAT=${BENCH_REPEAT:-2}
+REPEAT=${BENCH_REPEAT:-3}
 SCALE=${BENCH_SCALE:-0}
 KEEP=${BENCH_KEEP:-0}
 GAZ=${GAZETTEERS:-gazetteers}
@@ -154,7 +155,7 @@ FILES=$(sed -n 's/^files=\([0-9]*\) bytes=.*/\1/p' "$CORPUS/.complete")
 BYTES=$(sed -n 's/^files=[0-9]* bytes=\([0-9]*\)$/\1/p' "$CORPUS/.complete")
 [ -n "$FILES" ] && [ -n "$BYTES" ] || die "cannot read files=/bytes= from $CORPUS/.complete"
 CMB=$(calc '%.1f' "$BYTES / 1e6")
-echo "corpus: $FILES articles, $CMB MB in $CORPUS ($(nproc) cores, load avg $(cut -d' ' -f1 /proc/loadavg)); full runs and scan: best of $REPEAT"
+echo "corpus: $FILES articles, $CMB MB in $CORPUS ($(nproc) cores, load avg $(cut -d' ' -f1 /proc/loadavg)); full runs and scans: best of $REPEAT rounds"
 
 # --- full runs -----------------------------------------------------------------------
 
@@ -164,31 +165,49 @@ line_full() { # JOBS SECS RSS CORES
     "$(calc '%.0f' "$FILES / $2")" "$3" "$4"
 }
 
-# best NAME CMD...: runs CMD (a run_full or timed call) $REPEAT times; SECS and CORES
-# are the fastest run's, RSS the highest peak of all.
-best() {
-  local fastest='' cores='' peak=0
-  for _ in $(seq "$REPEAT"); do
-    "$@"
-    if [ -z "$fastest" ] || [ "$(calc '%d' "$SECS < $fastest")" = 1 ]; then
-      fastest=$SECS
-      cores=$CORES
-    fi
-    [ "$RSS" -gt "$peak" ] && peak=$RSS
-  done
-  SECS=$fastest
-  CORES=$cores
-  RSS=$peak
+# The full runs and both scans are taken in rounds, each round running all four back to
+# back: a shared host drifts by a quarter over a minute, and drift should touch the two
+# sides of a ratio alike, not one side only. Each is reported by its fastest run (with
+# that run's cores) and its highest peak RSS.
+declare -A BEST_S BEST_C BEST_R
+keep() { # NAME: folds the run just timed (SECS, CORES, RSS) into NAME's best
+  local n=$1
+  if [ -z "${BEST_S[$n]:-}" ] || [ "$(calc '%d' "$SECS < ${BEST_S[$n]}")" = 1 ]; then
+    BEST_S[$n]=$SECS
+    BEST_C[$n]=$CORES
+  fi
+  if [ -z "${BEST_R[$n]:-}" ] || [ "$RSS" -gt "${BEST_R[$n]}" ]; then
+    BEST_R[$n]=$RSS
+  fi
+}
+best_of() { # NAME: sets SECS, CORES and RSS to NAME's best
+  SECS=${BEST_S[$1]}
+  CORES=${BEST_C[$1]}
+  RSS=${BEST_R[$1]}
 }
 
-best run_full full-j1 "$CORPUS" "$ROOT/out-j1" 1
+OUT=$ROOT/out-j$JOBS_PAR
+# a first scan, outside the rounds, so no round pays for a first run
+timed scan-cold "$CORPUS" "$BIN" scan "$CORPUS" --gazetteers "$GAZ" --jobs "$JOBS_PAR"
+for _ in $(seq "$REPEAT"); do
+  run_full full-j1 "$CORPUS" "$ROOT/out-j1" 1
+  keep full-j1
+  run_full full-j$JOBS_PAR "$CORPUS" "$OUT" "$JOBS_PAR"
+  keep full-j$JOBS_PAR
+  # the bare scans: see "bare scan" below
+  timed scan "$CORPUS" "$BIN" scan "$CORPUS" --gazetteers "$GAZ" --jobs "$JOBS_PAR"
+  keep scan
+  timed scan-own "$CORPUS" "$BIN" scan "$CORPUS" --gazetteers "$GAZ" --jobs "$JOBS_PAR" --own
+  keep scan-own
+done
+rm -rf "$ROOT/out-j1"
+
+best_of full-j1
 S1=$SECS
 R1=$RSS
 echo "$(line_full 1 "$S1" "$R1" "$CORES")"
-rm -rf "$ROOT/out-j1"
 
-OUT=$ROOT/out-j$JOBS_PAR
-best run_full full-j$JOBS_PAR "$CORPUS" "$OUT" "$JOBS_PAR"
+best_of full-j$JOBS_PAR
 S2=$SECS
 R2=$RSS
 SPEEDUP=$(calc '%.2f' "$S1 / $S2")
@@ -262,16 +281,15 @@ rm -rf "$NEWDIR"
 # The reference is the faster of two bare scans of the same aliases: with a DFA (one
 # table look-up per byte, the usual fastest for a scan) and with the run's own
 # automaton (a contiguous NFA, which the run only walks anchored from word starts).
-timed scan-cold "$CORPUS" "$BIN" scan "$CORPUS" --gazetteers "$GAZ" --jobs "$JOBS_PAR"
-scan_line() { # NAME LABEL: prints the line of the scan just timed (SECS, RSS)
+# (both were timed in the rounds above, alongside the full runs)
+scan_line() { # NAME LABEL: prints scan NAME's best (self-timed: its last run)
   local own
   own=$(grep -o 'in [0-9.]*s' "$LOG/$1.out" | head -n 1 | tr -d 'ins ' || true)
+  best_of "$1"
   echo "bare scan jobs=$JOBS_PAR, $2: $(calc '%.2f' "$SECS") s  $(calc '%.1f' "$BYTES / 1e6 / $SECS") MB/s  (self-timed ${own:-?} s)  peak RSS $RSS MB; full/scan $(calc '%.2f' "$S2 / $SECS")x"
 }
-best timed scan "$CORPUS" "$BIN" scan "$CORPUS" --gazetteers "$GAZ" --jobs "$JOBS_PAR"
-SS=$SECS
 scan_line scan "DFA"
-best timed scan-own "$CORPUS" "$BIN" scan "$CORPUS" --gazetteers "$GAZ" --jobs "$JOBS_PAR" --own
+SS=$SECS
 scan_line scan-own "the run's own automaton"
 [ "$(calc '%d' "$SECS < $SS")" = 1 ] && SS=$SECS
 SCAN_RATIO=$(calc '%.2f' "$S2 / $SS")
