@@ -406,6 +406,24 @@ impl Inputs {
 /// Size and modification time (ns since the epoch) of a file.
 type Stamp = (u64, i64);
 
+/// What is known of a file's size and time before it is opened.
+#[derive(Debug, Clone, Copy)]
+enum Seen {
+    /// From the stat pass.
+    Stat(Stamp),
+    /// The stat pass could not read them.
+    Failed,
+    /// Not looked at yet: no earlier run's results can be reused, so nothing is
+    /// compared before reading and the open file gives them (one path look-up less).
+    Later,
+}
+
+impl From<Option<Stamp>> for Seen {
+    fn from(st: Option<Stamp>) -> Seen {
+        st.map_or(Seen::Failed, Seen::Stat)
+    }
+}
+
 /// Every `*.txt` file under `dir`, sorted by relative path; problems become warnings.
 fn walk(dir: &Path, warnings: &mut Vec<String>) -> Result<Inputs> {
     use std::os::unix::fs::MetadataExt;
@@ -552,12 +570,18 @@ pub fn run(cfg: &Config) -> Result<Summary> {
     let (early, found) = std::thread::scope(|scope| {
         let load = (cfg.full || !same_data).then(|| scope.spawn(|| Engine::load(&cfg.gazetteers)));
         let found = walk(&cfg.input, &mut warnings).map(|inputs| {
-            let stats: Vec<Option<Stamp>> = pool.install(|| {
-                (0..inputs.len())
-                    .into_par_iter()
-                    .map(|i| stat(&inputs.get(i).abs(&cfg.input)))
-                    .collect()
-            });
+            // sizes and times are compared before reading only when the last run's
+            // results may be reused
+            let stats: Vec<Seen> = if cfg.full || !same_data {
+                vec![Seen::Later; inputs.len()]
+            } else {
+                pool.install(|| {
+                    (0..inputs.len())
+                        .into_par_iter()
+                        .map(|i| Seen::from(stat(&inputs.get(i).abs(&cfg.input))))
+                        .collect()
+                })
+            };
             (inputs, stats)
         });
         let early = load.map(|h| {
@@ -597,7 +621,7 @@ pub fn run(cfg: &Config) -> Result<Summary> {
     let scratches: Vec<std::sync::Mutex<Scratch>> = (0..pool.current_num_threads().max(1))
         .map(|_| std::sync::Mutex::new(Scratch::default()))
         .collect();
-    let work = |input: Input, st: Option<Stamp>, shortcut: Option<&Entry>, first: &str| {
+    let work = |input: Input, st: Seen, shortcut: Option<&Entry>, first: &str| {
         let slot = rayon::current_thread_index().unwrap_or(0) % scratches.len();
         let mut scratch = scratches[slot].lock().unwrap_or_else(|e| e.into_inner());
         process(&engine, &mut scratch, cfg, input, st, shortcut, first)
@@ -667,7 +691,7 @@ pub fn run(cfg: &Config) -> Result<Summary> {
                         redo.into_par_iter()
                             .map(|(k, first)| {
                                 let input = inputs.get(part.start + k);
-                                let st = stat(&input.abs(&cfg.input));
+                                let st = Seen::from(stat(&input.abs(&cfg.input)));
                                 (k, work(input, st, None, &first))
                             })
                             .collect()
@@ -744,7 +768,7 @@ fn nothing_changed(
     store: &Store,
     prev: &Previous,
     inputs: &Inputs,
-    stats: &[Option<Stamp>],
+    stats: &[Seen],
     warnings: usize,
 ) -> Option<Summary> {
     if !prev.reusable || !store.outputs_exist() {
@@ -753,7 +777,7 @@ fn nothing_changed(
     let mut manifest = store.manifest();
     let same = inputs.iter().zip(stats).all(|(i, s)| {
         manifest.get(i.rel).is_some_and(|e| {
-            s.is_some_and(|(size, mtime)| e.size == size && e.mtime == i128::from(mtime))
+            matches!(*s, Seen::Stat((size, mtime)) if e.size == size && e.mtime == i128::from(mtime))
         })
     });
     if !same || manifest.finish().0 != inputs.len() {
@@ -1004,7 +1028,11 @@ impl Sink {
 
 /// Size and modification time (ns) of a file.
 fn stat(path: &Path) -> Option<Stamp> {
-    let m = fs::metadata(path).ok()?;
+    stamp(&fs::metadata(path).ok()?)
+}
+
+/// Size and modification time (ns) from a file's metadata.
+fn stamp(m: &fs::Metadata) -> Option<Stamp> {
     let mtime = m
         .modified()
         .ok()?
@@ -1022,12 +1050,11 @@ struct Scratch {
     raw: Vec<u8>,
 }
 
-/// Reads a whole file into the start of `buf`, returning its length. Unlike `fs::read`
-/// it neither allocates (once `buf` is large enough) nor asks for the size again:
-/// `size` (from the earlier stat) is only where the reading starts from.
-fn read_into(path: &Path, size: u64, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+/// Reads a whole open file into the start of `buf`, returning its length. Unlike
+/// `fs::read` it neither allocates (once `buf` is large enough) nor asks for the size
+/// again: `size` (from a stat) is only where the reading starts from.
+fn read_into(mut file: File, size: u64, buf: &mut Vec<u8>) -> std::io::Result<usize> {
     use std::io::Read;
-    let mut file = File::open(path)?;
     // one byte to spare, so that the read that finds the end needs no room of its own
     let want = usize::try_from(size)
         .unwrap_or(usize::MAX)
@@ -1058,29 +1085,40 @@ fn process(
     scratch: &mut Scratch,
     cfg: &Config,
     input: Input,
-    st: Option<Stamp>,
+    st: Seen,
     shortcut: Option<&Entry>,
     first: &str,
 ) -> Outcome {
     let abs = input.abs(&cfg.input);
     let name = abs.display();
-    let Some((size, mtime)) = st else {
-        return Outcome::Skipped(format!("{name}: cannot read file metadata; skipped"));
+    let skip = |why: String| Outcome::Skipped(format!("{name}: {why}; skipped"));
+    let t = Instant::now();
+    // without a stat from before, the file is opened first and gives its size and time
+    let (opened, (size, mtime)) = match st {
+        Seen::Stat(st) => (None, st),
+        Seen::Failed => return skip("cannot read file metadata".into()),
+        Seen::Later => match File::open(&abs) {
+            Ok(file) => match file.metadata().ok().as_ref().and_then(stamp) {
+                Some(st) => (Some(file), st),
+                None => return skip("cannot read file metadata".into()),
+            },
+            Err(e) => return skip(format!("cannot read ({e})")),
+        },
     };
     let mtime = i128::from(mtime);
     if shortcut.is_some_and(|p| p.size == size && p.mtime == mtime) {
         return Outcome::Unchanged { size, mtime };
     }
     if size > cfg.max_bytes {
-        return Outcome::Skipped(format!(
-            "{name}: {size} bytes is over --max-bytes {}; skipped",
+        return skip(format!(
+            "{size} bytes is over --max-bytes {}",
             cfg.max_bytes
         ));
     }
-    let t = Instant::now();
-    let raw = match read_into(&abs, size, &mut scratch.raw) {
+    let file = opened.map_or_else(|| File::open(&abs), Ok);
+    let raw = match file.and_then(|f| read_into(f, size, &mut scratch.raw)) {
         Ok(len) => &scratch.raw[..len],
-        Err(e) => return Outcome::Skipped(format!("{name}: cannot read ({e}); skipped")),
+        Err(e) => return skip(format!("cannot read ({e})")),
     };
     let hash = xxhash_rust::xxh3::xxh3_128(raw);
     lap(&TIMES.read, t);
