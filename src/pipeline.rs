@@ -571,17 +571,15 @@ pub fn run(cfg: &Config) -> Result<Summary> {
         let load = (cfg.full || !same_data).then(|| scope.spawn(|| Engine::load(&cfg.gazetteers)));
         let found = walk(&cfg.input, &mut warnings).map(|inputs| {
             // sizes and times are compared before reading only when the last run's
-            // results may be reused
-            let stats: Vec<Seen> = if cfg.full || !same_data {
-                vec![Seen::Later; inputs.len()]
-            } else {
+            // results may be reused (and only then kept, 24 bytes a file)
+            let stats: Option<Vec<Option<Stamp>>> = (!cfg.full && same_data).then(|| {
                 pool.install(|| {
                     (0..inputs.len())
                         .into_par_iter()
-                        .map(|i| Seen::from(stat(&inputs.get(i).abs(&cfg.input))))
+                        .map(|i| stat(&inputs.get(i).abs(&cfg.input)))
                         .collect()
                 })
-            };
+            });
             (inputs, stats)
         });
         let early = load.map(|h| {
@@ -601,7 +599,9 @@ pub fn run(cfg: &Config) -> Result<Summary> {
     let mut prev = Previous {
         reusable: !cfg.full && store.state().get("fingerprint") == Some(&data),
     };
-    if let Some(summary) = nothing_changed(&store, &prev, &inputs, &stats, warnings.len()) {
+    // what the stat pass saw of input `i`
+    let seen = |i: usize| stats.as_ref().map_or(Seen::Later, |s| Seen::from(s[i]));
+    if let Some(summary) = nothing_changed(&store, &prev, &inputs, seen, warnings.len()) {
         report(cfg, &warnings, &summary, started);
         return Ok(summary);
     }
@@ -647,10 +647,8 @@ pub fn run(cfg: &Config) -> Result<Summary> {
             }
             Ok(())
         });
-        'chunks: for (start, chunk_stats) in
-            (0..inputs.len()).step_by(CHUNK).zip(stats.chunks(CHUNK))
-        {
-            let chunk = start..start + chunk_stats.len();
+        'chunks: for start in (0..inputs.len()).step_by(CHUNK) {
+            let chunk = start..(start + CHUNK).min(inputs.len());
             let known: Vec<Option<Entry>> = chunk
                 .clone()
                 .map(|i| known_reader.get(inputs.get(i).rel))
@@ -659,15 +657,14 @@ pub fn run(cfg: &Config) -> Result<Summary> {
                 chunk
                     .clone()
                     .into_par_iter()
-                    .map(|i| inputs.get(i))
-                    .zip(chunk_stats)
+                    .map(|i| (inputs.get(i), seen(i)))
                     .zip(known)
                     .map(|((input, st), known)| {
                         let first = known
                             .as_ref()
                             .map_or(cfg.today.as_str(), |e| e.first_processed.as_str());
                         let shortcut = if prev.reusable { known.as_ref() } else { None };
-                        let outcome = work(input, *st, shortcut, first);
+                        let outcome = work(input, st, shortcut, first);
                         (known, outcome)
                     })
                     .collect()
@@ -768,16 +765,16 @@ fn nothing_changed(
     store: &Store,
     prev: &Previous,
     inputs: &Inputs,
-    stats: &[Seen],
+    seen: impl Fn(usize) -> Seen,
     warnings: usize,
 ) -> Option<Summary> {
     if !prev.reusable || !store.outputs_exist() {
         return None;
     }
     let mut manifest = store.manifest();
-    let same = inputs.iter().zip(stats).all(|(i, s)| {
+    let same = inputs.iter().enumerate().all(|(k, i)| {
         manifest.get(i.rel).is_some_and(|e| {
-            matches!(*s, Seen::Stat((size, mtime)) if e.size == size && e.mtime == i128::from(mtime))
+            matches!(seen(k), Seen::Stat((size, mtime)) if e.size == size && e.mtime == i128::from(mtime))
         })
     });
     if !same || manifest.finish().0 != inputs.len() {
