@@ -1304,6 +1304,60 @@ mod tests {
     }
 
     #[test]
+    fn a_file_is_read_with_what_is_known_of_it_or_skipped_with_why() {
+        let gazetteers = Path::new(env!("CARGO_MANIFEST_DIR")).join("gazetteers");
+        let engine = match Engine::load(&gazetteers) {
+            Ok(e) => e,
+            Err(e) => panic!("{e}"),
+        };
+        let Ok(dir) = tempfile::tempdir() else {
+            panic!("no temporary folder");
+        };
+        let text = "Date: 2025-03-01\n\nFrance and Germany signed a trade deal on Monday.\n";
+        assert!(fs::write(dir.path().join("a.txt"), text).is_ok());
+        let cfg = Config {
+            input: dir.path().to_path_buf(),
+            output: dir.path().join("out"),
+            gazetteers,
+            full: true,
+            jobs: 1,
+            quiet: true,
+            max_bytes: 1 << 20,
+            timings: false,
+            today: "2025-03-02".to_string(),
+        };
+        let mut inputs = Inputs::default();
+        for rel in ["a.txt", "gone.txt"] {
+            assert!(inputs.push(dir.path(), &dir.path().join(rel), rel).is_ok());
+        }
+        let Some(stamp) = stat(&dir.path().join("a.txt")) else {
+            panic!("cannot stat a.txt");
+        };
+        // (input, what the stat pass left, the skip warning's words or None for rows)
+        let cases = [
+            (0, Seen::Later, None),
+            (0, Seen::Stat(stamp), None),
+            (0, Seen::Failed, Some("cannot read file metadata; skipped")),
+            (1, Seen::Later, Some("cannot read (")),
+            (1, Seen::Stat(stamp), Some("cannot read (")),
+        ];
+        let mut scratch = Scratch::default();
+        for (i, seen, skipped) in cases {
+            let input = inputs.get(i);
+            let got = process(&engine, &mut scratch, &cfg, input, seen, None, "2025-03-02");
+            match (got, skipped) {
+                (Outcome::Fresh { size, mtime, .. }, None) => {
+                    assert_eq!((size, mtime), (stamp.0, i128::from(stamp.1)), "{seen:?}");
+                }
+                (Outcome::Skipped(w), Some(why)) => {
+                    assert!(w.contains(input.rel) && w.contains(why), "{seen:?}: {w}");
+                }
+                (_, want) => panic!("{} with {seen:?}: not {want:?}", input.rel),
+            }
+        }
+    }
+
+    #[test]
     fn the_program_is_part_of_the_fingerprint() {
         // the test binary is readable, so the fallback (0) must not be what we get
         assert_ne!(program_hash(), 0);
