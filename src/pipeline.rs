@@ -557,10 +557,13 @@ pub fn run(cfg: &Config) -> Result<Summary> {
     }
     gazetteer_folder(&cfg.gazetteers)?;
     // Compiling the gazetteers is most of a no-op rerun's time. When the last run into
-    // this folder used exactly this data (so it compiled), wait until there is work;
-    // otherwise compile now, so bad data stops the run before anything is written.
+    // this folder used exactly this data (so it compiled) and may be reused, wait until
+    // there is work, and stat the files to compare them with that run's; otherwise
+    // compile now, so bad data stops the run before anything is written, and compare
+    // nothing (each file's size and time come from the open file).
     let data = fingerprint(&cfg.gazetteers)?;
-    let same_data = Store::recorded_fingerprint(&cfg.output).as_deref() == Some(data.as_str());
+    let compare =
+        !cfg.full && Store::recorded_fingerprint(&cfg.output).as_deref() == Some(data.as_str());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.jobs)
         .build()?;
@@ -568,11 +571,10 @@ pub fn run(cfg: &Config) -> Result<Summary> {
     // writes nothing, so a data error still leaves the output untouched)
     let mut warnings = Vec::new();
     let (early, found) = std::thread::scope(|scope| {
-        let load = (cfg.full || !same_data).then(|| scope.spawn(|| Engine::load(&cfg.gazetteers)));
+        let load = (!compare).then(|| scope.spawn(|| Engine::load(&cfg.gazetteers)));
         let found = walk(&cfg.input, &mut warnings).map(|inputs| {
-            // sizes and times are compared before reading only when the last run's
-            // results may be reused (and only then kept, 24 bytes a file)
-            let stats: Option<Vec<Option<Stamp>>> = (!cfg.full && same_data).then(|| {
+            // kept (24 bytes a file) only when compared
+            let stats: Option<Vec<Option<Stamp>>> = compare.then(|| {
                 pool.install(|| {
                     (0..inputs.len())
                         .into_par_iter()
