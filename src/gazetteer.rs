@@ -147,6 +147,8 @@ pub struct Gazetteer {
     /// [`Gazetteer::openers`]); `None` when some alias starts with a character that is
     /// no letter or digit.
     openers: Option<[bool; 256]>,
+    /// The first bytes of every alias, to turn down most word starts without a walk.
+    prefixes: Prefixes,
     titles: HashSet<String>,
     given_names: WordTable<()>,
     /// Title words and person cues by lowercase word: one look-up answers every question
@@ -266,6 +268,70 @@ fn openers(patterns: &[Vec<Candidate>]) -> Option<[bool; 256]> {
         }
     }
     Some(out)
+}
+
+/// The first four bytes of every alias (and whole aliases shorter than that), ASCII
+/// case folded, as bits of a hashed table: most word starts the tagger tries begin no
+/// alias, and a look-up or two here turns them down where the automaton would take
+/// three or four steps to. A set bit may be a collision, never a miss: the filter only
+/// skips walks that would find nothing.
+#[derive(Debug, Clone)]
+struct Prefixes {
+    /// [`Prefixes::BITS`] bits, by [`prefix_key`] of 1 to 4 bytes.
+    bits: Vec<u64>,
+    /// Is there an alias of 1, 2, 3 bytes?
+    short: [bool; 3],
+}
+
+impl Prefixes {
+    /// Bits of the table (16 KB).
+    const BITS: usize = 1 << 17;
+
+    fn new<'a>(aliases: impl IntoIterator<Item = &'a [u8]>) -> Prefixes {
+        let mut p = Prefixes {
+            bits: vec![0; Self::BITS / 64],
+            short: [false; 3],
+        };
+        for a in aliases {
+            let n = a.len().min(4);
+            if n == 0 {
+                continue;
+            }
+            let mut w = [0u8; 4];
+            w[..n].copy_from_slice(&a[..n]);
+            let i = prefix_key(u32::from_le_bytes(w), n);
+            p.bits[i / 64] |= 1 << (i % 64);
+            if n < 4 {
+                p.short[n - 1] = true;
+            }
+        }
+        p
+    }
+
+    #[inline]
+    fn may_start(&self, bytes: &[u8], at: usize) -> bool {
+        let Some(&[b, c, d, e]) = bytes.get(at..at + 4) else {
+            return true; // the last bytes of a text: the walk is short anyway
+        };
+        let w = u32::from_le_bytes([b, c, d, e]);
+        let has = |n: usize| {
+            let i = prefix_key(w, n);
+            self.bits
+                .get(i / 64)
+                .is_some_and(|x| x & (1 << (i % 64)) != 0)
+        };
+        has(4) || (1..4).any(|n| self.short[n - 1] && has(n))
+    }
+}
+
+/// The first `n` (1 to 4) bytes of `w` with bit 5 set (ASCII letters fold to lowercase;
+/// other bytes may collide, which only lets a walk through) and their number, hashed
+/// to a bit of [`Prefixes::bits`].
+#[inline]
+fn prefix_key(w: u32, n: usize) -> usize {
+    let k = (w | 0x2020_2020) & (u32::MAX >> (32 - 8 * n as u32));
+    let h = (u64::from(k) | (n as u64) << 32).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (h >> (64 - 17)) as usize
 }
 
 /// Number of slots of a [`WordTable`].
@@ -626,6 +692,7 @@ impl Gazetteer {
             })?;
         Ok(Gazetteer {
             openers: openers(&b.patterns),
+            prefixes: Prefixes::new(b.patterns.iter().map(|c| c[0].alias.as_bytes())),
             entities: b.entities,
             patterns: b.patterns,
             automaton,
@@ -648,6 +715,13 @@ impl Gazetteer {
     /// start anywhere, not only at the start of a word.
     pub fn openers(&self) -> Option<&[bool; 256]> {
         self.openers.as_ref()
+    }
+
+    /// Could an alias start at byte `at` of `bytes`? False only when none can, so the
+    /// anchored walk there would find nothing (see [`Prefixes`]).
+    #[inline]
+    pub fn may_start(&self, bytes: &[u8], at: usize) -> bool {
+        self.prefixes.may_start(bytes, at)
     }
 
     /// The entity with this id.
@@ -972,6 +1046,33 @@ pub(crate) mod tests {
             Ok(g) => g,
             Err(e) => panic!("test gazetteer: {e}"),
         }
+    }
+
+    /// The prefix filter never turns down a place where an alias starts (in any ASCII
+    /// case, short aliases included), and turns down plain words that start none.
+    #[test]
+    fn prefixes_keep_every_alias_start_and_drop_other_words() {
+        let p = Prefixes::new(["EU", "USA", "India", "New Delhi"].map(str::as_bytes));
+        let cases: [(&str, bool); 12] = [
+            ("EU, and", true),
+            ("eu's", true),
+            ("USA.", true),
+            ("usa and", true),
+            ("INDIAN", true),
+            ("Indiana", true),
+            ("new delhi", true),
+            ("New York", true), // same first four bytes: the walk decides
+            ("The ", false),
+            ("Paris", false),
+            ("Inde", false),
+            ("Ne", true), // fewer than four bytes left: always walked
+        ];
+        for (text, want) in cases {
+            assert_eq!(p.may_start(text.as_bytes(), 0), want, "{text:?}");
+        }
+        // the alias in the middle of a text
+        assert!(p.may_start(b"in New Delhi", 3));
+        assert!(!p.may_start(b"in New Delhi", 0));
     }
 
     #[test]

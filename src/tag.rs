@@ -607,7 +607,7 @@ fn scan_word_starts<'g, A: Automaton>(
         while starts != 0 {
             let at = block + starts.trailing_zeros() as usize;
             starts &= starts - 1;
-            if !openers[bytes[at] as usize] {
+            if !openers[bytes[at] as usize] || !gaz.may_start(bytes, at) {
                 continue;
             }
             let Some((pattern, end)) = longest_at(aut, bytes, at) else {
