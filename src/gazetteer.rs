@@ -285,7 +285,7 @@ struct Prefixes {
 
 impl Prefixes {
     /// Bits of the table (16 KB).
-    const BITS: usize = 1 << 17;
+    const BITS: usize = 1 << PREFIX_HASH_BITS;
 
     fn new<'a>(aliases: impl IntoIterator<Item = &'a [u8]>) -> Prefixes {
         let mut p = Prefixes {
@@ -324,6 +324,9 @@ impl Prefixes {
     }
 }
 
+/// log2 of [`Prefixes::BITS`].
+const PREFIX_HASH_BITS: u32 = 17;
+
 /// The first `n` (1 to 4) bytes of `w` with bit 5 set (ASCII letters fold to lowercase;
 /// other bytes may collide, which only lets a walk through) and their number, hashed
 /// to a bit of [`Prefixes::bits`].
@@ -331,7 +334,7 @@ impl Prefixes {
 fn prefix_key(w: u32, n: usize) -> usize {
     let k = (w | 0x2020_2020) & (u32::MAX >> (32 - 8 * n as u32));
     let h = (u64::from(k) | (n as u64) << 32).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    (h >> (64 - 17)) as usize
+    (h >> (64 - PREFIX_HASH_BITS)) as usize
 }
 
 /// Number of slots of a [`WordTable`].
