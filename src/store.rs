@@ -85,7 +85,10 @@ impl EarlyWriteBack {
         // that some pages stay cached.
         unsafe {
             libc::sync_file_range(fd, new.0, new.1, libc::SYNC_FILE_RANGE_WRITE);
-            if old.1 > 0 {
+        }
+        if old.1 > 0 {
+            // SAFETY: as above.
+            unsafe {
                 libc::sync_file_range(
                     fd,
                     old.0,
@@ -95,8 +98,6 @@ impl EarlyWriteBack {
                         | libc::SYNC_FILE_RANGE_WAIT_AFTER,
                 );
             }
-        }
-        if self.dropped < self.started {
             advise(&self.file, self.dropped, self.started, Advice::DontNeed);
         }
         self.dropped = self.started;
@@ -837,7 +838,7 @@ mod tests {
         let inner = w.into_inner().unwrap();
         assert_eq!(inner.written, want.len() as u64);
         assert!(inner.started >= 2 * EarlyWriteBack::STEP && inner.started <= inner.written);
-        // every step but the last has been given back to the page cache
+        // the pages of every step but the last have left the page cache
         #[cfg(target_os = "linux")]
         assert!(inner.dropped >= EarlyWriteBack::STEP && inner.dropped < inner.started);
         inner.file.sync_all().unwrap();
