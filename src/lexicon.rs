@@ -103,6 +103,12 @@ pub struct Lexicon {
     depth: Vec<u32>,
     /// Whether a word (not only a prefix of one) ends at the node.
     word: Vec<bool>,
+    /// `next` for walks without branches: node `n` is its row's start `n * classes`,
+    /// and a missing child is the row of a dead node whose children are all itself,
+    /// so a walk goes on to the word's end and says afterwards how far it got. A walk
+    /// that branched on each step stalled the tokeniser whenever a word left the trie
+    /// (most words do): the branch waits for the load before it.
+    rows: Vec<u32>,
     /// Grammar words.
     pub grammar: Grammar,
 }
@@ -137,10 +143,22 @@ impl Lexicon {
             parent: vec![0],
             depth: vec![0],
             word: vec![false],
+            rows: Vec::new(),
             grammar: Grammar::default(),
         };
         for w in &all {
             lex.insert(w);
+        }
+        // rows are numbered in u32: a trie too large for that gets none, and
+        // `Lexicon::fits` tells the rules to refuse it
+        if let Ok(dead) = u32::try_from(lex.len() * classes) {
+            let classes = classes as u32; // at most 256
+            lex.rows = lex
+                .next
+                .iter()
+                .map(|&c| if c == 0 { dead } else { c * classes })
+                .chain(std::iter::repeat_n(dead, classes as usize))
+                .collect();
         }
         let g = |i: usize| lex.find(GRAMMAR[i]).unwrap_or(Lexicon::ROOT);
         lex.grammar = Grammar {
@@ -213,6 +231,33 @@ impl Lexicon {
             0 => None,
             child => Some(child),
         }
+    }
+
+    /// Is the trie small enough for rows numbered in u32 (the walk [`Lexicon::step_row`]
+    /// needs)? Only a rule set of millions of distinct word beginnings is not.
+    pub fn fits(&self) -> bool {
+        !self.rows.is_empty()
+    }
+
+    /// The row of the root, where a [`Lexicon::step_row`] walk starts.
+    pub const ROOT_ROW: u32 = 0;
+
+    /// One byte down from row `r` in the branch-free walk (see `rows`).
+    #[inline]
+    pub fn step_row(&self, r: u32, b: u8) -> u32 {
+        self.rows[r as usize + self.class[b as usize] as usize]
+    }
+
+    /// Is `r` the dead row, reached once a walk left the trie?
+    #[inline]
+    pub fn is_dead(&self, r: u32) -> bool {
+        r as usize == self.rows.len() - self.classes
+    }
+
+    /// The node of a row that is not dead.
+    #[inline]
+    pub fn node_of_row(&self, r: u32) -> Node {
+        r / self.classes as u32
     }
 
     /// Does some stem of `stems` end on the path to `node` at a depth of at least
@@ -358,5 +403,41 @@ mod tests {
         assert_eq!(lex.find("MET"), lex.find("met"));
         assert!(lex.find("me").is_none());
         assert_eq!(lex.find(","), Some(lex.grammar.comma));
+    }
+
+    #[test]
+    fn row_walks_end_where_step_walks_stop() {
+        let lex = Lexicon::build(["impos", "imposition", "met", "s-400", "n't"]);
+        assert!(lex.fits());
+        let cases = [
+            "imposition",
+            "Imposed",
+            "impo",
+            "impositions",
+            "met",
+            "meta",
+            "m",
+            "",
+            "x",
+            "S-400",
+            "s-4000",
+            "don't",
+            "n't",
+            "é",
+            "the",
+            "IMPOSITION",
+        ];
+        for w in cases {
+            let (mut row, mut reached) = (Lexicon::ROOT_ROW, Lexicon::ROOT_ROW);
+            for &b in w.as_bytes() {
+                row = lex.step_row(row, b);
+                if !lex.is_dead(row) {
+                    reached = row;
+                }
+            }
+            let walk = lex.walk(w.as_bytes());
+            assert_eq!(lex.node_of_row(reached), walk.node, "{w}");
+            assert_eq!(!lex.is_dead(row), walk.whole, "{w}");
+        }
     }
 }

@@ -374,21 +374,22 @@ fn alnum_at(text: &str, at: usize, limit: usize) -> bool {
 fn word(text: &str, i: usize, limit: usize, lex: &Lexicon) -> (usize, Walk, bool) {
     let bytes = text.as_bytes();
     // most words are plain ASCII runs that end at a space or punctuation: one tight loop
-    let (mut node, mut whole, mut tail) = (Lexicon::ROOT, true, 0);
+    // whose walk has no branch (a walk that left the trie stays in the dead row; the
+    // deepest row reached before is kept aside)
+    let (mut row, mut reached, mut tail) = (Lexicon::ROOT_ROW, Lexicon::ROOT_ROW, 0);
     let mut j = i;
     while j < limit && CLASS[bytes[j] as usize] & WORD != 0 {
         let b = bytes[j];
         if !b.is_ascii_alphabetic() {
             tail = (j - i + 1) as u32;
         }
-        if whole {
-            match lex.step(node, b) {
-                Some(c) => node = c,
-                None => whole = false,
-            }
+        row = lex.step_row(row, b);
+        if !lex.is_dead(row) {
+            reached = row;
         }
         j += 1;
     }
+    let (node, whole) = (lex.node_of_row(reached), !lex.is_dead(row));
     let goes_on = j < limit
         && (bytes[j] >= 0x80
             || (CLASS[bytes[j] as usize] & JOIN != 0 && j > i && alnum_at(text, j + 1, limit)));

@@ -336,6 +336,16 @@ impl Rules {
                 .chain(cues.iter().flat_map(|(p, _)| p.words()))
                 .chain(anaphors.iter().flat_map(|(p, _)| p.words())),
         );
+        if !lexicon.fits() {
+            errors.push(rel.error(
+                0,
+                format!(
+                    "the rules' words make a trie of {} nodes: too many to number",
+                    lexicon.len()
+                ),
+            ));
+            return Err(Errors(errors));
+        }
         for r in &mut rules {
             r.pattern.link(&lexicon);
         }
