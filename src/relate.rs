@@ -706,12 +706,20 @@ fn extract(
                 );
             }
             at = m.end.max(m.start + 1);
-            let (t0, t1) = m.trigger;
-            let trigger = text
-                [toks[t0].span.start..toks[t1.max(t0 + 1) - 1].span.end.max(toks[t0].span.start)]
-                .to_string();
-            // from three words before the match to one word after the trigger ("signed no deal")
-            let modality = modality(text, toks, m.start.saturating_sub(3), t1 + 1, rules);
+            // the trigger's words and modality, made for the match's first relation (many
+            // matches give none: their pairs were given already, or are not acceptable)
+            let mut said: Option<(String, Modality)> = None;
+            let say = || {
+                let (t0, t1) = m.trigger;
+                let trigger = text[toks[t0].span.start
+                    ..toks[t1.max(t0 + 1) - 1].span.end.max(toks[t0].span.start)]
+                    .to_string();
+                // from three words before the match to one word after the trigger ("signed no deal")
+                (
+                    trigger,
+                    modality(text, toks, m.start.saturating_sub(3), t1 + 1, rules),
+                )
+            };
             // A, B and AB: a side's entities, or those of its `^` slot as their countries
             for (out, (slot, up)) in sides.iter_mut().zip([
                 (Slot::A, Slot::AUp),
@@ -753,13 +761,14 @@ fn extract(
                 if rule.block {
                     continue;
                 }
+                let (trigger, modality) = said.get_or_insert_with(say);
                 out.push(Relation {
                     sentence: si,
                     source: s,
                     target: t,
                     relation: rule.relation,
                     cameo: rule.cameo.clone(),
-                    modality,
+                    modality: *modality,
                     trigger: trigger.clone(),
                 });
             }
