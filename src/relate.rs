@@ -512,7 +512,10 @@ fn drop_appositions(toks: &[Tok], rules: &Rules, out: &mut Vec<Tok>) -> bool {
 
 /// Replaces anaphors by the entities they refer to; a resolved pair becomes the last pair.
 /// Writes the tokens with anaphors resolved to `out` and returns true, or returns false
-/// when the sentence has no anaphor (most do not), leaving `out` and `ctx` alone.
+/// when no anaphor resolves to anything (most sentences), leaving `out` and `ctx` alone.
+///
+/// One pass: until the first anaphor that resolves, nothing is written (an anaphor that
+/// resolves to nothing stays as it is); then the tokens before it are copied at once.
 fn resolve(
     toks: &[Tok],
     ctx: &mut Context,
@@ -520,20 +523,6 @@ fn resolve(
     rules: &Rules,
     out: &mut Vec<Tok>,
 ) -> bool {
-    // a subject anaphor past the first word resolves to nothing and changes nothing
-    let any = |i: usize| match toks[i].token.word() {
-        Some(n) if rules.anaphor_first.contains(n) => {
-            rules.anaphors_at[n as usize].iter().any(|&a| {
-                let (phrase, kind) = &rules.anaphors[a];
-                !(i > 0 && *kind == Anaphor::Subject) && phrase.matches_at(toks, i, |_, _| false)
-            })
-        }
-        _ => false,
-    };
-    if !(0..toks.len()).any(any) {
-        return false;
-    }
-    out.clear();
     let lex = &rules.lexicon;
     let g = &lex.grammar;
     let synthetic = |word: &'static str, span: &Range<usize>| Tok {
@@ -542,23 +531,39 @@ fn resolve(
         span: span.clone(),
         synthetic: Some(word),
     };
+    // writing: `out` holds the tokens before `i`, resolved
+    let mut writing = false;
     let mut i = 0;
     while i < toks.len() {
         // only anaphors that start with this word can match here
         let candidates = match toks[i].token.word() {
-            Some(n) => rules.anaphors_at[n as usize].as_slice(),
-            None => &[],
+            Some(n) if rules.anaphor_first.contains(n) => rules.anaphors_at[n as usize].as_slice(),
+            _ => &[],
         };
         let hit = candidates
             .iter()
             .map(|&a| &rules.anaphors[a])
             .find(|(p, _)| p.matches_at(toks, i, |_, _| false));
         let Some((phrase, kind)) = hit else {
-            out.push(toks[i].clone());
+            if writing {
+                out.push(toks[i].clone());
+            }
             i += 1;
             continue;
         };
         let n = phrase.tokens.len();
+        // a subject anaphor past the first word resolves to nothing and changes nothing
+        if *kind == Anaphor::Subject && i > 0 {
+            if writing {
+                out.extend_from_slice(&toks[i..i + n]);
+            }
+            i += n;
+            continue;
+        }
+        if !writing {
+            out.clear();
+            out.extend_from_slice(&toks[..i]);
+        }
         let span = toks[i].span.start..toks[i + n - 1].span.end;
         let now = ctx.sentence;
         let mut recent = ctx.pairs.iter().rev();
@@ -585,15 +590,18 @@ fn resolve(
                 .or(ctx.last_person)
                 .into_iter()
                 .collect(),
-            Anaphor::Subject if i == 0 => ctx.subject.into_iter().collect(),
-            Anaphor::Subject | Anaphor::Apposition => Vec::new(),
+            Anaphor::Subject => ctx.subject.into_iter().collect(),
+            Anaphor::Apposition => Vec::new(),
         };
         if ents.len() == 2 {
             ctx.push_pair(ents[0], ents[1], now);
         }
         if ents.is_empty() {
-            out.extend(toks[i..i + n].iter().cloned());
+            if writing {
+                out.extend_from_slice(&toks[i..i + n]);
+            }
         } else {
+            writing = true;
             if ents.len() > 1
                 && out
                     .last()
@@ -619,7 +627,7 @@ fn resolve(
         }
         i += n;
     }
-    true
+    writing
 }
 
 fn is_kind(gaz: &Entities, e: u32, k: Kind) -> bool {
@@ -992,6 +1000,16 @@ mod tests {
             Case { name: "could", text: "Washington could impose duties on Indian goods.", want: &["USA imposes_tariff IND (planned)"] },
             Case { name: "they", text: "Kenya and Ethiopia are neighbours. They signed a trade deal.", want: &["ETH signs_deal KEN"] },
             Case { name: "both sides", text: "Kenya and Ethiopia met. Both sides signed a pact.", want: &["ETH meets KEN", "ETH signs_deal KEN"] },
+            Case {
+                name: "an anaphor of nothing before one that resolves",
+                text: "Kenya and Ethiopia are neighbours. After it rained, they signed a trade deal.",
+                want: &["ETH signs_deal KEN"],
+            },
+            Case {
+                name: "a pair out of reach",
+                text: "Kenya and Ethiopia met. Rain fell. Snow fell. They signed a deal with Japan.",
+                want: &["ETH meets KEN"],
+            },
             Case {
                 name: "the two leaders",
                 text: "Narendra Modi and Mark Carney spoke. The two leaders signed a deal.",
