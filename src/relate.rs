@@ -46,8 +46,30 @@ struct Tok {
     ent: Option<u32>,
     /// Span in `Doc::text`.
     span: Range<usize>,
-    /// The word a resolved anaphor put here ("and", "'s", "|"); else the text at `span`.
-    synthetic: Option<&'static str>,
+    /// The word a resolved anaphor put here; else the text at `span`.
+    synthetic: Option<Synthetic>,
+}
+
+/// The words a resolved anaphor puts among the tokens (one byte in a [`Tok`], where a
+/// string would take sixteen: tokens are copied and scanned a lot).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Synthetic {
+    /// "and", between the two entities of a pair.
+    And,
+    /// "'s", after "its" or "their".
+    Possessive,
+    /// "|", so a pair does not join a list before it.
+    Bar,
+}
+
+impl Synthetic {
+    fn word(self) -> &'static str {
+        match self {
+            Synthetic::And => "and",
+            Synthetic::Possessive => "'s",
+            Synthetic::Bar => "|",
+        }
+    }
 }
 
 impl AsRef<Token> for Tok {
@@ -60,7 +82,7 @@ impl Tok {
     /// The word as it stands (not lowercased), or the anaphor's stand-in word.
     fn text<'a>(&self, text: &'a str) -> &'a str {
         match self.synthetic {
-            Some(w) => w,
+            Some(w) => w.word(),
             None => &text[self.span.clone()],
         }
     }
@@ -525,8 +547,8 @@ fn resolve(
 ) -> bool {
     let lex = &rules.lexicon;
     let g = &lex.grammar;
-    let synthetic = |word: &'static str, span: &Range<usize>| Tok {
-        token: Token::from_walk(lex.walk(word.as_bytes()), false),
+    let synthetic = |word: Synthetic, span: &Range<usize>| Tok {
+        token: Token::from_walk(lex.walk(word.word().as_bytes()), false),
         ent: None,
         span: span.clone(),
         synthetic: Some(word),
@@ -608,11 +630,11 @@ fn resolve(
                     .is_some_and(|t| t.token.is(g.comma) || t.token.is(g.and))
             {
                 // "..., and the two countries signed": the pair must not join a list before it
-                out.push(synthetic("|", &span));
+                out.push(synthetic(Synthetic::Bar, &span));
             }
             for (k, e) in ents.iter().enumerate() {
                 if k > 0 {
-                    out.push(synthetic("and", &span));
+                    out.push(synthetic(Synthetic::And, &span));
                 }
                 out.push(Tok {
                     token: Token::ENT,
@@ -622,7 +644,7 @@ fn resolve(
                 });
             }
             if phrase.ends_with(g.its) || phrase.ends_with(g.their) {
-                out.push(synthetic("'s", &span));
+                out.push(synthetic(Synthetic::Possessive, &span));
             }
         }
         i += n;
