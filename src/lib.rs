@@ -18,4 +18,5 @@ pub mod relate;
 pub mod rules;
 pub mod store;
 pub mod tag;
+pub mod trie;
 pub mod write;

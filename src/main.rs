@@ -68,8 +68,8 @@ enum Command {
         /// Worker threads (default: one per core).
         #[arg(long, default_value_t = 0)]
         jobs: usize,
-        /// Scan with the run's own automaton (a contiguous NFA, which the run only walks
-        /// anchored) instead of a DFA, the fastest automaton for a scan.
+        /// Scan with a contiguous NFA (the automaton the run searches with where it
+        /// cannot walk its trie anchored at word starts) instead of a DFA.
         #[arg(long)]
         own: bool,
     },

@@ -1229,9 +1229,9 @@ pub fn aliases(dir: &Path) -> Result<String> {
 }
 
 /// The bare dictionary scan `make bench` compares against: parallel read + an
-/// automaton over the run's aliases, counting matches and nothing else. `dfa` picks the
-/// fastest automaton for that (a DFA; the run uses a contiguous NFA, which the tagger only
-/// walks anchored); without it the scan uses the run's own. Only the aliases are loaded:
+/// automaton over the run's aliases, counting matches and nothing else. `dfa` picks a
+/// DFA, else a contiguous NFA (the automaton the run searches with where its tagger
+/// cannot walk its trie anchored at word starts). Only the aliases are loaded:
 /// the scan builds nothing it does not use. Returns bytes, matches, files and the
 /// automaton's name.
 pub fn scan(

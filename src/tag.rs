@@ -9,9 +9,9 @@
 //! to be unambiguous or to follow the full name in the same article, and "the Indian
 //! premier" stands for the last Indian person named, or for India.
 
-use crate::gazetteer::{find, longest_at, Cue, Entity, Form, Gazetteer, Kind, Target};
+use crate::gazetteer::{find, Cue, Entity, Form, Gazetteer, Kind, Target};
 use crate::normalise::Doc;
-use aho_corasick::automaton::Automaton;
+use crate::trie::Trie;
 use memchr::memrchr;
 use std::cell::Cell;
 
@@ -577,20 +577,20 @@ pub fn slug(name: &str) -> String {
 #[inline(never)]
 fn scan<'g>(text: &str, gaz: &'g Gazetteer) -> Vec<Hit<'g>> {
     match gaz.openers() {
-        Some(openers) => scan_word_starts(text, gaz, gaz.automaton(), openers),
+        Some(openers) => scan_word_starts(text, gaz, gaz.trie(), openers),
         None => scan_everywhere(text, gaz),
     }
 }
 
-/// [`scan`] with the automaton `aut` tried only at word starts that `openers` allows.
+/// [`scan`] with the trie `aut` walked only at word starts that `openers` allows.
 ///
 /// The text is taken 64 bytes at a time: a mask of its letters and digits gives all the
 /// block's word starts at once (a letter or digit after a byte that is neither), and only
 /// those whose byte `openers` allows are tried.
-fn scan_word_starts<'g, A: Automaton>(
+fn scan_word_starts<'g>(
     text: &str,
     gaz: &'g Gazetteer,
-    aut: &A,
+    aut: &Trie,
     openers: &[bool; 256],
 ) -> Vec<Hit<'g>> {
     let bytes = text.as_bytes();
@@ -610,7 +610,7 @@ fn scan_word_starts<'g, A: Automaton>(
             if !openers[bytes[at] as usize] || !gaz.may_start(bytes, at) {
                 continue;
             }
-            let Some((pattern, end)) = longest_at(aut, bytes, at) else {
+            let Some((pattern, end)) = aut.longest_at(bytes, at) else {
                 continue;
             };
             let Some(hit) = accept(text, gaz, at, end, pattern) else {
