@@ -17,6 +17,7 @@ pub mod pipeline;
 pub mod relate;
 pub mod rules;
 pub mod store;
+pub mod swar;
 pub mod tag;
 pub mod trie;
 pub mod write;

@@ -9,6 +9,7 @@
 use crate::datafile::DataFile;
 use crate::error::Error;
 use crate::gazetteer::WordTable;
+use crate::swar::{HIGH, ONES};
 use memchr::{memchr, memchr3, memchr_iter};
 use regex::{Regex, RegexSet};
 use rustc_hash::FxHashSet as HashSet;
@@ -495,11 +496,6 @@ fn fold(c: char) -> (char, usize) {
         c => (c, 1),
     }
 }
-
-/// Eight 0x01 bytes, for the byte-parallel tests of [`plain_stops`].
-const ONES: u64 = 0x0101_0101_0101_0101;
-/// The high bit of every byte.
-const HIGH: u64 = ONES * 0x80;
 
 /// The high bit of each byte of `x` (little-endian) at which a plain run stops: a byte
 /// that does not fold to itself, or a space after a space (`spaces_before` holds the high

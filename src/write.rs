@@ -6,6 +6,7 @@
 //! header row; `pipeline` writes them into a staging folder and commits the set.
 
 use crate::gazetteer::Gazetteer;
+use crate::swar::{HIGH, ONES};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -410,10 +411,6 @@ fn special_in_block(block: &[u8; 16]) -> bool {
     }
     found != 0
 }
-
-/// Eight bytes of 1, and eight of 0x80: for testing the bytes of a word at once.
-const ONES: u64 = u64::from_le_bytes([1; 8]);
-const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
 
 /// Is some byte of `x` below `n` (`n` at most 128)? Exact as a yes or no: a borrow can
 /// only set a high bit above a byte that really is below `n`.
