@@ -1,5 +1,5 @@
 //! The tagger's trie of aliases, as a double array: walked anchored at a word start,
-//! one step is two adjacent loads (a cell's base, then the next cell's check).
+//! each step reads one cell (the child's check, next to its base for the step after).
 //!
 //! The aho-corasick automaton the aliases also compile to (kept for unanchored
 //! searches, see [`crate::gazetteer::find`]) reads a state header and then a transition
