@@ -629,10 +629,9 @@ pub fn run(cfg: &Config) -> Result<Summary> {
         process(&engine, &mut scratch, cfg, input, st, shortcut, first)
     };
     std::thread::scope(|scope| -> Result<()> {
-        // room for four chunks' batches: the pool goes on to the next chunks while the
-        // writer takes this one, even while it waits for the disk (its write-back
-        // waits can outlast a chunk; with room for one, the workers then stood idle)
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4 * CHUNK / BATCH);
+        // room for a chunk's batches: the pool goes on to the next chunk while the
+        // writer takes this one
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(CHUNK / BATCH);
         let inputs_ref = &inputs;
         let sink_ref = &mut sink;
         let bar_ref = &bar;
