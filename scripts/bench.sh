@@ -133,12 +133,13 @@ timed() {
   KERNEL=$(calc '%.2f' "$s")
 }
 
-# run_full NAME CORPUS OUT JOBS: a fresh --full run, page cache warm.
+# run_full NAME CORPUS OUT JOBS [ARGS]: a fresh --full run, page cache warm.
 run_full() {
   local name=$1 corpus=$2 out=$3 jobs=$4
+  shift 4
   rm -rf "$out"
   timed "$name" "$corpus" "$BIN" run --input "$corpus" --output "$out" --gazetteers "$GAZ" \
-    --full --quiet --timings --jobs "$jobs"
+    --full --quiet --jobs "$jobs" "$@"
   # Fewer busy cores than jobs: other processes competed (or the run waited on I/O).
   if [ "$(calc '%d' "$CORES < 0.85 * $jobs")" = 1 ]; then
     CONTENDED="${CONTENDED:+$CONTENDED, }$name used $CORES of $jobs cores"
@@ -228,7 +229,10 @@ nwarn=$(grep -c 'newsgraph: warning' "$LOG/full-j$JOBS_PAR.err" || true)
 
 # --- stage breakdown (the --timings line; printed with --quiet too) ----------------
 
-TL=$(grep 'stage cpu-ms' "$LOG/full-j$JOBS_PAR.err" | tail -n 1 || true)
+# one more full run, with --timings: the timed runs above read no clocks per article
+run_full full-stages "$CORPUS" "$OUT" "$JOBS_PAR" --timings
+[ "$RSS" -gt "$PEAK" ] && PEAK=$RSS && PEAK_AT="jobs=$JOBS_PAR with --timings"
+TL=$(grep 'stage cpu-ms' "$LOG/full-stages.err" | tail -n 1 || true)
 if [ -n "$TL" ]; then
   read -r T_READ T_NORM T_TAG T_REL T_WRITE _ <<<"$(echo "$TL" | grep -o '[0-9][0-9.]*' | tr '\n' ' ')"
   CPU=$(calc '%.3f' "$T_READ + $T_NORM + $T_TAG + $T_REL")
