@@ -158,6 +158,47 @@ pub struct Gazetteer {
     /// the tagger asks about a capitalised word.
     roles: WordTable<Roles>,
     by_id: HashMap<String, u32>,
+    /// Per entity, what relate compares for every candidate pair, without touching the
+    /// entity's strings: its kind, its country code interned ([`NO_COUNTRY`] for none),
+    /// the entity of that country, and the place of its id in the sorted ids.
+    facts: Vec<Facts>,
+}
+
+/// What [`Entities`] answers about one gazetteer entity from a few bytes.
+#[derive(Debug, Clone, Copy)]
+struct Facts {
+    kind: Kind,
+    country: u32,
+    country_entity: u32,
+    rank: u32,
+}
+
+/// [`Facts::country`] and [`Facts::country_entity`] of an entity without one.
+const NO_COUNTRY: u32 = u32::MAX;
+
+/// The facts of each entity of `entities`, ids found with `find`.
+fn facts_of(entities: &[Entity], find: impl Fn(&str) -> Option<u32>) -> Vec<Facts> {
+    let mut codes: HashMap<&str, u32> = HashMap::default();
+    let mut order: Vec<u32> = (0..entities.len() as u32).collect();
+    order.sort_by(|&a, &b| entities[a as usize].id.cmp(&entities[b as usize].id));
+    let mut rank = vec![0u32; entities.len()];
+    for (r, &e) in order.iter().enumerate() {
+        rank[e as usize] = r as u32;
+    }
+    entities
+        .iter()
+        .zip(rank)
+        .map(|(e, rank)| {
+            let code = e.country.as_deref();
+            let next = codes.len() as u32;
+            Facts {
+                kind: e.kind,
+                country: code.map_or(NO_COUNTRY, |c| *codes.entry(c).or_insert(next)),
+                country_entity: code.and_then(&find).unwrap_or(NO_COUNTRY),
+                rank,
+            }
+        })
+        .collect()
 }
 
 /// The run's automaton over all aliases: leftmost-longest, ASCII case folded, for
@@ -492,6 +533,51 @@ impl<'a> Entities<'a> {
             &self.extra[i - n]
         }
     }
+
+    /// The gazetteer's facts of an entity, `None` for one found in the article only.
+    fn facts(&self, e: u32) -> Option<&Facts> {
+        self.gaz.facts.get(e as usize)
+    }
+
+    /// What the entity is.
+    pub fn kind(&self, e: u32) -> Kind {
+        match self.facts(e) {
+            Some(f) => f.kind,
+            None => self.get(e).kind,
+        }
+    }
+
+    /// Do both entities belong to one country (both have one, the same)?
+    pub fn same_country(&self, a: u32, b: u32) -> bool {
+        match (self.facts(a), self.facts(b)) {
+            (Some(x), Some(y)) => x.country != NO_COUNTRY && x.country == y.country,
+            _ => {
+                let (x, y) = (self.get(a), self.get(b));
+                x.country.is_some() && x.country == y.country
+            }
+        }
+    }
+
+    /// The entity of the country an entity belongs to (itself for a country), if the
+    /// gazetteer has it.
+    pub fn country_of(&self, e: u32) -> Option<u32> {
+        match self.facts(e) {
+            Some(f) => (f.country_entity != NO_COUNTRY).then_some(f.country_entity),
+            None => self
+                .get(e)
+                .country
+                .as_deref()
+                .and_then(|c| self.gaz.find(c)),
+        }
+    }
+
+    /// Does `a`'s id sort at or before `b`'s?
+    pub fn id_at_or_before(&self, a: u32, b: u32) -> bool {
+        match (self.facts(a), self.facts(b)) {
+            (Some(x), Some(y)) => x.rank <= y.rank,
+            _ => self.get(a).id <= self.get(b).id,
+        }
+    }
 }
 
 /// The gazetteer's source files, read from one directory.
@@ -699,7 +785,9 @@ impl Gazetteer {
             })?;
         let trie = Trie::new(b.patterns.iter().map(|c| c[0].alias.as_bytes()))
             .map_err(|e| Errors(vec![Error::file(&src.countries.path, e)]))?;
+        let facts = facts_of(&b.entities, |id| b.by_id.get(id).copied());
         Ok(Gazetteer {
+            facts,
             trie,
             openers: openers(&b.patterns),
             prefixes: Prefixes::new(b.patterns.iter().map(|c| c[0].alias.as_bytes())),
@@ -716,6 +804,14 @@ impl Gazetteer {
     /// The automaton over all aliases (pattern ids index [`Gazetteer::patterns`]).
     pub fn automaton(&self) -> &nfa::contiguous::NFA {
         &self.automaton
+    }
+
+    /// What gazetteer entity `e` is (from a compact table: the tagger asks for every hit).
+    pub fn kind(&self, e: u32) -> Kind {
+        match self.facts.get(e as usize) {
+            Some(f) => f.kind,
+            None => self.entities[e as usize].kind,
+        }
     }
 
     /// The aliases as a trie (string numbers are pattern ids), for anchored walks.
@@ -1128,6 +1224,54 @@ pub(crate) mod tests {
                     (got.title_word, got.before, got.after, got.never),
                     (want.title_word, want.before, want.after, want.never),
                     "{w}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn entity_facts_agree_with_the_entities_strings() {
+        let g = shipped();
+        let extra = [
+            Entity {
+                id: "ana-lima".into(),
+                label: "Ana Lima".into(),
+                kind: Kind::Person,
+                country: None,
+                org: None,
+                role: "found by context".into(),
+            },
+            Entity {
+                id: "zed-ray".into(),
+                label: "Zed Ray".into(),
+                kind: Kind::Person,
+                country: Some("IND".into()),
+                org: None,
+                role: "found by context".into(),
+            },
+        ];
+        let ents = Entities {
+            gaz: &g,
+            extra: &extra,
+        };
+        let n = (g.entities.len() + extra.len()) as u32;
+        // every entity against a spread of others, the extra ones included
+        let others: Vec<u32> = (0..n).step_by(37).chain(n - 2..n).collect();
+        for a in 0..n {
+            let ea = ents.get(a);
+            assert_eq!(ents.kind(a), ea.kind);
+            let up = ea.country.as_deref().and_then(|c| g.find(c));
+            assert_eq!(ents.country_of(a), up, "{}", ea.id);
+            for &b in &others {
+                let eb = ents.get(b);
+                let same = ea.country.is_some() && ea.country == eb.country;
+                assert_eq!(ents.same_country(a, b), same, "{} {}", ea.id, eb.id);
+                assert_eq!(
+                    ents.id_at_or_before(a, b),
+                    ea.id <= eb.id,
+                    "{} {}",
+                    ea.id,
+                    eb.id
                 );
             }
         }

@@ -653,7 +653,7 @@ fn resolve(
 }
 
 fn is_kind(gaz: &Entities, e: u32, k: Kind) -> bool {
-    gaz.get(e).kind == k
+    gaz.kind(e) == k
 }
 
 /// The last two distinct countries named among these tokens (people roll up).
@@ -677,12 +677,12 @@ fn last_two_countries(toks: &[Tok], gaz: &Entities) -> Option<Vec<u32>> {
 
 /// The country entity an entity belongs to (itself for a country).
 fn country_of(gaz: &Entities, e: u32) -> Option<u32> {
-    gaz.get(e).country.as_deref().and_then(|c| gaz.gaz.find(c))
+    gaz.country_of(e)
 }
 
 /// The pair as countries: people and bodies roll up to their country.
 fn countries(gaz: &Entities, a: u32, b: u32) -> Option<Vec<u32>> {
-    let up = |e: u32| gaz.get(e).country.as_deref().and_then(|c| gaz.gaz.find(c));
+    let up = |e: u32| gaz.country_of(e);
     let (ca, cb) = (up(a)?, up(b)?);
     (ca != cb).then(|| vec![ca, cb])
 }
@@ -777,7 +777,7 @@ fn extract(
                 }
             }
             for &(s, t) in pairs.iter() {
-                let (s, t) = if directed || gaz.get(s).id <= gaz.get(t).id {
+                let (s, t) = if directed || gaz.id_at_or_before(s, t) {
                     (s, t)
                 } else {
                     (t, s)
@@ -837,9 +837,8 @@ fn acceptable(gaz: &Entities, s: u32, t: u32) -> bool {
     if s == t {
         return false;
     }
-    let (es, et) = (&gaz.get(s), &gaz.get(t));
-    let either_country = es.kind == Kind::Country || et.kind == Kind::Country;
-    !(either_country && es.country.is_some() && es.country == et.country)
+    let either_country = gaz.kind(s) == Kind::Country || gaz.kind(t) == Kind::Country;
+    !(either_country && gaz.same_country(s, t))
 }
 
 /// The strongest cue in a token window: negated beats planned beats asserted.

@@ -84,7 +84,7 @@ fn known(doc: &Doc, gaz: &Gazetteer) -> Vec<Mention> {
             },
             Target::Shadow => continue,
         };
-        let kind = gaz.entities[entity as usize].kind;
+        let kind = gaz.kind(entity);
         if kind == Kind::Country && names_a_person(&doc.text, hit, gaz, doc, sentence) {
             continue;
         }
@@ -100,8 +100,8 @@ fn known(doc: &Doc, gaz: &Gazetteer) -> Vec<Mention> {
         };
         if kind == Kind::Person {
             if let Some(prev) = out.last() {
-                let org_title = gaz.entities[prev.entity as usize].kind == Kind::Org
-                    && doc.text[prev.end..m.start] == *" ";
+                let org_title =
+                    gaz.kind(prev.entity) == Kind::Org && doc.text[prev.end..m.start] == *" ";
                 if prev.sentence == sentence
                     && is_modifier(gaz, prev)
                     && (org_title || title_between(&doc.text, prev.end, m.start, gaz))
@@ -810,7 +810,7 @@ fn is_modifier_form(form: Form) -> bool {
 }
 
 fn is_modifier(gaz: &Gazetteer, m: &Mention) -> bool {
-    let kind = gaz.entities[m.entity as usize].kind;
+    let kind = gaz.kind(m.entity);
     kind != Kind::Person && is_modifier_form(m.form)
 }
 
