@@ -808,10 +808,7 @@ impl Gazetteer {
 
     /// What gazetteer entity `e` is (from a compact table: the tagger asks for every hit).
     pub fn kind(&self, e: u32) -> Kind {
-        match self.facts.get(e as usize) {
-            Some(f) => f.kind,
-            None => self.entities[e as usize].kind,
-        }
+        self.facts[e as usize].kind
     }
 
     /// The aliases as a trie (string numbers are pattern ids), for anchored walks.

@@ -342,7 +342,7 @@ fn has_pair(toks: &[Tok], gaz: &Entities, ents: &mut Vec<u32>) -> bool {
         }
     }
     // rare: every pair shares a country; the countries themselves could still pair
-    let ups = || ents.iter().filter_map(|&e| country_of(gaz, e));
+    let ups = || ents.iter().filter_map(|&e| gaz.country_of(e));
     ups().any(|c| {
         ents.iter()
             .copied()
@@ -663,7 +663,7 @@ fn last_two_countries(toks: &[Tok], gaz: &Entities) -> Option<Vec<u32>> {
         .iter()
         .rev()
         .filter_map(|t| t.ent)
-        .filter_map(|e| country_of(gaz, e))
+        .filter_map(|e| gaz.country_of(e))
     {
         if !found.contains(&c) {
             found.push(c);
@@ -675,15 +675,9 @@ fn last_two_countries(toks: &[Tok], gaz: &Entities) -> Option<Vec<u32>> {
     None
 }
 
-/// The country entity an entity belongs to (itself for a country).
-fn country_of(gaz: &Entities, e: u32) -> Option<u32> {
-    gaz.country_of(e)
-}
-
 /// The pair as countries: people and bodies roll up to their country.
 fn countries(gaz: &Entities, a: u32, b: u32) -> Option<Vec<u32>> {
-    let up = |e: u32| gaz.country_of(e);
-    let (ca, cb) = (up(a)?, up(b)?);
+    let (ca, cb) = (gaz.country_of(a)?, gaz.country_of(b)?);
     (ca != cb).then(|| vec![ca, cb])
 }
 
@@ -761,7 +755,7 @@ fn extract(
                     ents_in(toks, r, out);
                 } else if let Some(r) = m.slot(up) {
                     ents_in(toks, r, out);
-                    out.retain_mut(|e| country_of(gaz, *e).map(|c| *e = c).is_some());
+                    out.retain_mut(|e| gaz.country_of(*e).map(|c| *e = c).is_some());
                 }
             }
             let [a, b, ab] = &*sides;

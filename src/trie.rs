@@ -199,11 +199,6 @@ impl Trie {
         }
         found
     }
-
-    /// Bytes the trie takes.
-    pub fn memory(&self) -> usize {
-        self.cells.len() * std::mem::size_of::<Cell>() + self.ends.len() * 4
-    }
 }
 
 #[cfg(test)]
