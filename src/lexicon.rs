@@ -54,6 +54,16 @@ impl NodeSet {
     }
 }
 
+/// The inverse of an odd `x` modulo 2^32 (Newton's iteration: each step doubles the
+/// correct low bits, from 3 for `x` itself).
+fn odd_inverse(x: u32) -> u32 {
+    let mut y = x;
+    for _ in 0..4 {
+        y = y.wrapping_mul(2u32.wrapping_sub(x.wrapping_mul(y)));
+    }
+    y
+}
+
 /// Node ids of the words the matcher and the anaphor rules treat as grammar.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Grammar {
@@ -109,6 +119,11 @@ pub struct Lexicon {
     /// that branched on each step stalled the tokeniser whenever a word left the trie
     /// (most words do): the branch waits for the load before it.
     rows: Vec<u32>,
+    /// A row's node without a division (which stalls the tokeniser once per word): rows
+    /// are multiples of `classes` = `2^shift * odd`, so `(row >> shift) * inverse`, with
+    /// `inverse` the inverse of `odd` modulo 2^32, is exactly `row / classes`.
+    shift: u32,
+    inverse: u32,
     /// Grammar words.
     pub grammar: Grammar,
 }
@@ -144,6 +159,8 @@ impl Lexicon {
             depth: vec![0],
             word: vec![false],
             rows: Vec::new(),
+            shift: classes.trailing_zeros(),
+            inverse: odd_inverse((classes >> classes.trailing_zeros()) as u32),
             grammar: Grammar::default(),
         };
         for w in &all {
@@ -257,7 +274,7 @@ impl Lexicon {
     /// The node of a row that is not dead.
     #[inline]
     pub fn node_of_row(&self, r: u32) -> Node {
-        r / self.classes as u32
+        (r >> self.shift).wrapping_mul(self.inverse)
     }
 
     /// Does some stem of `stems` end on the path to `node` at a depth of at least
@@ -438,6 +455,26 @@ mod tests {
             let walk = lex.walk(w.as_bytes());
             assert_eq!(lex.node_of_row(reached), walk.node, "{w}");
             assert_eq!(!lex.is_dead(row), walk.whole, "{w}");
+        }
+    }
+
+    #[test]
+    fn odd_inverses_and_rows_to_nodes() {
+        for x in [1u32, 3, 5, 7, 25, 41, 255, 0x8000_0001, u32::MAX] {
+            assert_eq!(x.wrapping_mul(odd_inverse(x)), 1, "{x}");
+        }
+        // alphabets of odd and even sizes, so `shift` is 0 and more
+        for words in [
+            &["a"][..],
+            &["ab"],
+            &["abc", "abd"],
+            &["impos", "imposition", "met", "s-400", "n't"],
+            &["qwertyuiop", "asdfghjkl", "zxcvbnm", "0123456789"],
+        ] {
+            let lex = Lexicon::build(words.iter().copied());
+            for n in 0..lex.len() as u32 {
+                assert_eq!(lex.node_of_row(n * lex.classes as u32), n, "{words:?}");
+            }
         }
     }
 }
