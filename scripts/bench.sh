@@ -146,6 +146,23 @@ run_full() {
   fi
 }
 
+# core_speeds: times one fixed Python loop pinned to each core and prints the seconds,
+# "cpu0=0.52 cpu1=0.61". A VM's cores need not be equal: here one core ran the same loop
+# 10-35% slower than the other for an hour, which caps what a second job can add (empty
+# when taskset is missing).
+core_speeds() {
+  command -v taskset >/dev/null || return 0
+  local c t0 t1 out=
+  for c in $(seq 0 $(($(nproc) - 1))); do
+    t0=$EPOCHREALTIME
+    taskset -c "$c" python3 -c 'x = 0
+for i in range(1500000): x += i * i' || return 0
+    t1=$EPOCHREALTIME
+    out="${out:+$out }cpu$c=$(calc '%.2f' "$t1 - $t0")"
+  done
+  echo "$out"
+}
+
 # counts NAME: "(N new, N changed, N unchanged, N removed)" from a summary line.
 counts() { grep -o '([0-9]* new, [^)]*)' "$LOG/$1.err" | tail -n 1 || echo "(no summary line)"; }
 
@@ -193,6 +210,8 @@ best_of() { # NAME: sets SECS, CORES, KERNEL and RSS to NAME's best
   KERNEL=${BEST_K[$1]}
   RSS=${BEST_R[$1]}
 }
+
+CORES_START=$(core_speeds)
 
 OUT=$ROOT/out-j$JOBS_PAR
 # a first scan, outside the rounds, so no round pays for a first run
@@ -354,6 +373,20 @@ if [ -n "${RSS5_RATIO:-}" ]; then
   [[ $c4 == *FAIL ]] && verdict=FAIL
 else
   c4="$c4; 5x corpus RSS not measured (BENCH_SCALE=1)"
+fi
+# The same loop again: with unequal cores, a second job adds at most the slower core's
+# speed relative to the faster one: the ceiling is 1 + (faster core's seconds / slower
+# core's seconds), each averaged over the start and the end.
+CORES_END=$(core_speeds)
+if [ -n "$CORES_START" ] && [ -n "$CORES_END" ]; then
+  HOST="host: a fixed loop per core took $CORES_START s at the start, $CORES_END s at the end"
+  if [ "$(nproc)" = 2 ] && [ "$JOBS_PAR" = 2 ]; then
+    read -r A0 A1 B0 B1 <<<"$(echo "$CORES_START $CORES_END" | grep -o '=[0-9.]*' | tr -d '=' | tr '\n' ' ')"
+    F0=$(calc '%.3f' "($A0 + $B0) / 2")
+    F1=$(calc '%.3f' "($A1 + $B1) / 2")
+    HOST="$HOST; 2 jobs on these cores can be at most $(calc '%.2f' "1 + ($F0 < $F1 ? $F0 / $F1 : $F1 / $F0)")x faster than 1"
+  fi
+  echo "$HOST"
 fi
 if [ -n "${CONTENDED:-}" ]; then
   echo "note: $CONTENDED (load avg now $(cut -d' ' -f1 /proc/loadavg)): other processes competed; timings are unreliable"
