@@ -464,6 +464,7 @@ mod tests {
             assert_eq!(x.wrapping_mul(odd_inverse(x)), 1, "{x}");
         }
         // alphabets of odd and even sizes, so `shift` is 0 and more
+        let mut shifts = Vec::new();
         for words in [
             &["a"][..],
             &["ab"],
@@ -475,6 +476,11 @@ mod tests {
             for n in 0..lex.len() as u32 {
                 assert_eq!(lex.node_of_row(n * lex.classes as u32), n, "{words:?}");
             }
+            shifts.push(lex.shift);
         }
+        assert!(
+            shifts.contains(&0) && shifts.iter().any(|&s| s > 0),
+            "{shifts:?}"
+        );
     }
 }
