@@ -475,6 +475,12 @@ impl Pattern {
         }
     }
 
+    /// The [`Hits`] rows of the pattern's required words elements: it can only match
+    /// a sentence where each has a token marked.
+    pub fn required_rows(&self) -> impl Iterator<Item = u32> + '_ {
+        self.seq.iter().copied().filter(|&r| r != ENT_ROW)
+    }
+
     /// The [`Hits`] row that must be present for the pattern to match (none when it
     /// has no required words).
     pub fn anchor(&self) -> Option<u32> {
@@ -713,6 +719,11 @@ impl Hits {
                 .is_some_and(|w| w & (1 << (id % 64)) != 0)
     }
 
+    /// The rows with a token marked, one bit each ([`WordIndex::present_words`] words).
+    pub fn present_bits(&self) -> &[u64] {
+        &self.present
+    }
+
     /// The rows with a token marked, in increasing order.
     pub fn present(&self) -> impl Iterator<Item = u32> + '_ {
         set_bits(&self.present).map(|r| r as u32)
@@ -881,6 +892,11 @@ impl WordIndex {
         ix.exact_at.push(ix.exact_ids.len() as u32);
         ix.stem_at.push(ix.stem_ids.len() as u32);
         ix
+    }
+
+    /// How many u64 words [`Hits::present_bits`] has after [`WordIndex::fill`].
+    pub fn present_words(&self) -> usize {
+        self.stems.len().div_ceil(64)
     }
 
     /// Marks where each element matches among `toks`.

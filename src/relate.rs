@@ -715,7 +715,12 @@ fn extract(
         }
     }
     want(&rules.unanchored);
-    let order = set_bits(wanted).map(|k| &rules.rules[rules.order[k]]);
+    // of those, only rules with all their required words (most anchored rules lack
+    // one; calling each to find that out cost more than the search it skipped)
+    let present = sk.hits.present_bits();
+    let order = set_bits(wanted)
+        .filter(|&k| rules.has_required(k, present))
+        .map(|k| &rules.rules[rules.order[k]]);
     let (sides, pairs) = (&mut scratch.sides, &mut scratch.pairs);
     let scratch = &mut scratch.pattern;
     for rule in order {

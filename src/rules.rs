@@ -198,6 +198,11 @@ pub struct Rules {
     pub by_anchor: Vec<Vec<usize>>,
     /// Places in `order` of the rules without required words, tried on every sentence.
     pub unanchored: Vec<usize>,
+    /// For each place in `order`, the rows its rule requires, one bit each in
+    /// `need_words` words laid out as [`crate::pattern::Hits::present_bits`].
+    need: Vec<u64>,
+    /// Words per place in `need`.
+    need_words: usize,
     /// The last words of the anaphors (other than appositions), to see quickly that a
     /// sentence has none; `None` when some anaphor ends with a suffix pattern.
     anaphor_ends: Option<AhoCorasick>,
@@ -369,6 +374,13 @@ impl Rules {
                 None => unanchored.push(i),
             }
         }
+        let need_words = index.present_words();
+        let mut need = vec![0u64; order.len() * need_words];
+        for (k, r) in order.iter().map(|&r| &rules[r]).enumerate() {
+            for row in r.pattern.required_rows() {
+                need[k * need_words + row as usize / 64] |= 1 << (row % 64);
+            }
+        }
         cues.iter_mut().for_each(|(p, _)| p.link(&lexicon));
         anaphors.iter_mut().for_each(|(p, _)| p.link(&lexicon));
         let mut anaphors_at: Vec<Vec<usize>> = vec![Vec::new(); lexicon.len()];
@@ -427,6 +439,8 @@ impl Rules {
             order,
             by_anchor,
             unanchored,
+            need,
+            need_words,
             anaphor_ends,
             end_kinds,
             debug: std::env::var_os("NEWSGRAPH_DEBUG").is_some(),
@@ -439,6 +453,18 @@ impl Rules {
 }
 
 impl Rules {
+    /// Does a sentence whose present rows are `present` ([`crate::pattern::Hits::present_bits`])
+    /// hold every words element the rule at `place` in `order` requires? A few words of
+    /// masks with no branch per row: the rule cannot match where this is false.
+    pub fn has_required(&self, place: usize, present: &[u64]) -> bool {
+        let nw = self.need_words;
+        self.need[place * nw..(place + 1) * nw]
+            .iter()
+            .zip(present)
+            .fold(0, |missing, (n, p)| missing | (n & !p))
+            == 0
+    }
+
     /// Could resolving the anaphors of this sentence give it two entities, when it names
     /// `named` itself? Judged from the anaphors' last words standing as whole words: one
     /// that refers to a pair ("they", "the two countries") could; each that refers to one
@@ -533,6 +559,56 @@ mod tests {
             (m.slot(Slot::A), m.slot(Slot::B), m.trigger),
             (Some((0, 1)), Some((3, 4)), (2, 3))
         );
+    }
+
+    #[test]
+    fn required_rows_agree_with_the_patterns() {
+        use crate::pattern::tests::toks;
+        use crate::pattern::Hits;
+        let r = build(
+            "relation\tmeets\tundirected\tmeets\nrelation\tvisits\tdirected\tvisits\n\
+             block\tmeets\t040\t{AB} <met> online\n\
+             rule\tmeets\t040\t{A} <met> with? {B} in talks\n\
+             rule\tmeets\t040\t<talks> between {AB}\n\
+             rule\tvisits\t042\t{A} .. <visit*> {B}\n\
+             rule\tvisits\t042\t{A} <arrived|landed> in {B}\n",
+        )
+        .unwrap();
+        let texts = [
+            "E met with E in talks",
+            "E met E in long talks",
+            "E and E met online",
+            "talks between E and E",
+            "E is visiting E",
+            "E landed in E",
+            "E arrived E",
+            "nothing here",
+            "",
+        ];
+        let mut seen = [false; 2];
+        for text in texts {
+            let t = toks(text, &r.lexicon);
+            let mut hits = Hits::default();
+            r.index.fill(&t, &r.lexicon, &mut hits);
+            let present = hits.present_bits();
+            for (k, &rule) in r.order.iter().enumerate() {
+                let p = &r.rules[rule].pattern;
+                let all = p
+                    .required_rows()
+                    .all(|row| present[row as usize / 64] & (1 << (row % 64)) != 0);
+                assert_eq!(r.has_required(k, present), all, "{text:?}, rule {rule}");
+                seen[usize::from(all)] = true;
+                let sk = crate::pattern::Skeleton {
+                    toks: &t,
+                    hits: &hits,
+                    lex: &r.lexicon,
+                };
+                if !all {
+                    assert!(p.find_at(&sk, 0).is_none(), "{text:?}, rule {rule}");
+                }
+            }
+        }
+        assert_eq!(seen, [true, true], "both outcomes occur");
     }
 
     struct Bad {
