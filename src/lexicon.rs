@@ -12,20 +12,6 @@
 /// Trie node id; [`Lexicon::ROOT`] is the empty prefix.
 pub type Node = u32;
 
-/// The positions of the set bits of `words` (bit `i % 64` of word `i / 64`), ascending.
-pub fn set_bits(words: &[u64]) -> impl Iterator<Item = usize> + '_ {
-    words.iter().enumerate().flat_map(|(w, &bits)| {
-        let mut bits = bits;
-        std::iter::from_fn(move || {
-            (bits != 0).then(|| {
-                let b = bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                w * 64 + b
-            })
-        })
-    })
-}
-
 /// A set of trie nodes, one bit each.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct NodeSet(Vec<u64>);

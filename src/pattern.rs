@@ -11,7 +11,7 @@
 //! pass per sentence marks where each words element of every rule matches ([`Hits`]),
 //! and a rule is only searched when its required elements occur in order.
 
-use crate::lexicon::{set_bits, Grammar, Lexicon, Node, NodeSet, Walk};
+use crate::lexicon::{Grammar, Lexicon, Node, NodeSet, Walk};
 use rustc_hash::FxHashMap as HashMap;
 
 /// A token of a skeleton: an entity, or a word (or punctuation) by its place in the
@@ -284,9 +284,6 @@ pub struct Pattern {
     /// [`WordIndex::build`]; checking it is a few bit scans, and skips most rules on most
     /// sentences.
     seq: Vec<u32>,
-    /// The row of one required words element, the trigger's if it has one: the rule
-    /// is only worth trying on sentences where it occurs.
-    anchor: Option<u32>,
     /// The first element that consumes a token, when it is not optional: a match can
     /// only start where it matches.
     first: Option<usize>,
@@ -449,7 +446,6 @@ impl Pattern {
         Ok(Pattern {
             elems,
             seq: Vec::new(),
-            anchor: None,
             first,
             landing: Vec::new(),
         })
@@ -479,12 +475,6 @@ impl Pattern {
     /// a sentence where each has a token marked.
     pub fn required_rows(&self) -> impl Iterator<Item = u32> + '_ {
         self.seq.iter().copied().filter(|&r| r != ENT_ROW)
-    }
-
-    /// The [`Hits`] row that must be present for the pattern to match (none when it
-    /// has no required words).
-    pub fn anchor(&self) -> Option<u32> {
-        self.anchor
     }
 
     /// The last token a match at `from` or later could start at, if the required
@@ -724,11 +714,6 @@ impl Hits {
         &self.present
     }
 
-    /// The rows with a token marked, in increasing order.
-    pub fn present(&self) -> impl Iterator<Item = u32> + '_ {
-        set_bits(&self.present).map(|r| r as u32)
-    }
-
     fn row(&self, id: u32) -> &[u64] {
         &self.bits[id as usize * self.width..(id as usize + 1) * self.width]
     }
@@ -860,18 +845,6 @@ impl WordIndex {
                     }
                 })
                 .collect();
-            let open = p.elems.iter().position(|e| *e == Elem::Open).unwrap_or(0);
-            let required = |e: &(usize, &Elem)| matches!(e.1, Elem::Words(_, false));
-            let mut elems = p.elems.iter().enumerate();
-            p.anchor = match elems
-                .clone()
-                .skip(open)
-                .find(required)
-                .or_else(|| elems.find(required))
-            {
-                Some((_, Elem::Words(w, _))) => Some(w.may_row()),
-                _ => None,
-            };
         }
         let mut ix = WordIndex {
             stems,

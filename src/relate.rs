@@ -10,7 +10,7 @@
 //! person, a sentence-initial "It" to the previous sentence's subject.
 
 use crate::gazetteer::{Entities, Gazetteer, Kind};
-use crate::lexicon::{set_bits, Grammar, Lexicon, Walk};
+use crate::lexicon::{Grammar, Lexicon, Walk};
 use crate::normalise::Doc;
 use crate::pattern::{Hits, Scratch, Skeleton, Slot, Token};
 use crate::rules::{Anaphor, Modality, Rules};
@@ -181,9 +181,8 @@ struct Bufs {
 /// What trying the rules on one sentence reuses.
 #[derive(Default)]
 struct RuleScratch {
-    /// Rules whose anchor words occur in the sentence, one bit per place in
-    /// [`Rules::order`].
-    wanted: Vec<u64>,
+    /// Per place in [`Rules::order`], the rule's required rows the sentence lacks.
+    missing: Vec<u64>,
     /// (source, target, relation) already given by the sentence.
     seen: Vec<(u32, u32, usize)>,
     /// The entities of a match's sides (A, B, AB) and the pairs they make.
@@ -698,29 +697,15 @@ fn extract(
     if rules.debug {
         eprintln!("skeleton {si}: {}", show(text, toks, 0, toks.len()));
     }
-    // only rules whose anchor words occur; block rules first, so they can claim pairs
-    // before the others see them
-    // one bit per place in the rules' try order: no sorting per sentence
-    let wanted = &mut scratch.wanted;
-    wanted.clear();
-    wanted.resize(rules.order.len().div_ceil(64), 0);
-    let mut want = |places: &[usize]| {
-        for &k in places {
-            wanted[k / 64] |= 1 << (k % 64);
-        }
-    };
-    for row in sk.hits.present() {
-        if let Some(list) = rules.by_anchor.get(row as usize) {
-            want(list);
-        }
-    }
-    want(&rules.unanchored);
-    // of those, only rules with all their required words (most anchored rules lack
-    // one; calling each to find that out cost more than the search it skipped)
-    let present = sk.hits.present_bits();
-    let order = set_bits(wanted)
-        .filter(|&k| rules.has_required(k, present))
-        .map(|k| &rules.rules[rules.order[k]]);
+    // only rules whose required words all occur, in the try order: block rules first,
+    // so they can claim pairs before the others see them
+    let missing = &mut scratch.missing;
+    rules.missing_rows(sk.hits.present_bits(), missing);
+    let order = missing
+        .iter()
+        .zip(&rules.order)
+        .filter(|&(&m, _)| m == 0)
+        .map(|(_, &r)| &rules.rules[r]);
     let (sides, pairs) = (&mut scratch.sides, &mut scratch.pairs);
     let scratch = &mut scratch.pattern;
     for rule in order {

@@ -193,16 +193,12 @@ pub struct Rules {
     /// The order rules are tried in: block rules first (so they can claim a pair before
     /// the others see it), then file order. Rules are named by their place in it below.
     pub order: Vec<usize>,
-    /// Places in `order` by the [`crate::pattern::Hits`] row of their rule's anchor: a
-    /// sentence only tries the rules whose anchor words it holds (and `unanchored`).
-    pub by_anchor: Vec<Vec<usize>>,
-    /// Places in `order` of the rules without required words, tried on every sentence.
-    pub unanchored: Vec<usize>,
-    /// For each place in `order`, the rows its rule requires, one bit each in
-    /// `need_words` words laid out as [`crate::pattern::Hits::present_bits`].
+    /// The [`crate::pattern::Hits`] rows each rule requires, one bit per row, laid out
+    /// by word of [`crate::pattern::Hits::present_bits`]: word `w` of every place in
+    /// `order`, then word `w + 1`. A sentence tries only the rules whose required rows
+    /// it all has; one pass of masks over every rule finds them without a branch per
+    /// rule or row.
     need: Vec<u64>,
-    /// Words per place in `need`.
-    need_words: usize,
     /// The last words of the anaphors (other than appositions), to see quickly that a
     /// sentence has none; `None` when some anaphor ends with a suffix pattern.
     anaphor_ends: Option<AhoCorasick>,
@@ -360,25 +356,11 @@ impl Rules {
         );
         let mut order: Vec<usize> = (0..rules.len()).collect();
         order.sort_by_key(|&r| (!rules[r].block, r));
-        let mut by_anchor: Vec<Vec<usize>> = Vec::new();
-        let mut unanchored = Vec::new();
-        for (i, r) in order.iter().map(|&r| &rules[r]).enumerate() {
-            match r.pattern.anchor() {
-                Some(row) => {
-                    let row = row as usize;
-                    if by_anchor.len() <= row {
-                        by_anchor.resize(row + 1, Vec::new());
-                    }
-                    by_anchor[row].push(i);
-                }
-                None => unanchored.push(i),
-            }
-        }
-        let need_words = index.present_words();
-        let mut need = vec![0u64; order.len() * need_words];
+        let places = order.len();
+        let mut need = vec![0u64; index.present_words() * places];
         for (k, r) in order.iter().map(|&r| &rules[r]).enumerate() {
             for row in r.pattern.required_rows() {
-                need[k * need_words + row as usize / 64] |= 1 << (row % 64);
+                need[row as usize / 64 * places + k] |= 1 << (row % 64);
             }
         }
         cues.iter_mut().for_each(|(p, _)| p.link(&lexicon));
@@ -437,10 +419,7 @@ impl Rules {
             lexicon,
             index,
             order,
-            by_anchor,
-            unanchored,
             need,
-            need_words,
             anaphor_ends,
             end_kinds,
             debug: std::env::var_os("NEWSGRAPH_DEBUG").is_some(),
@@ -453,16 +432,19 @@ impl Rules {
 }
 
 impl Rules {
-    /// Does a sentence whose present rows are `present` ([`crate::pattern::Hits::present_bits`])
-    /// hold every words element the rule at `place` in `order` requires? A few words of
-    /// masks with no branch per row: the rule cannot match where this is false.
-    pub fn has_required(&self, place: usize, present: &[u64]) -> bool {
-        let nw = self.need_words;
-        self.need[place * nw..(place + 1) * nw]
-            .iter()
-            .zip(present)
-            .fold(0, |missing, (n, p)| missing | (n & !p))
-            == 0
+    /// For each place in `order`, the required rows of its rule that a sentence lacks
+    /// (one bit per row, OR-ed over the words of `present`, the sentence's
+    /// [`crate::pattern::Hits::present_bits`]): 0 where the rule may match. `missing`
+    /// is overwritten.
+    pub fn missing_rows(&self, present: &[u64], missing: &mut Vec<u64>) {
+        let places = self.order.len();
+        missing.clear();
+        missing.resize(places, 0);
+        for (need, &p) in self.need.chunks_exact(places.max(1)).zip(present) {
+            for (m, &n) in missing.iter_mut().zip(need) {
+                *m |= n & !p;
+            }
+        }
     }
 
     /// Could resolving the anaphors of this sentence give it two entities, when it names
@@ -591,12 +573,14 @@ mod tests {
             let mut hits = Hits::default();
             r.index.fill(&t, &r.lexicon, &mut hits);
             let present = hits.present_bits();
+            let mut missing = Vec::new();
+            r.missing_rows(present, &mut missing);
             for (k, &rule) in r.order.iter().enumerate() {
                 let p = &r.rules[rule].pattern;
                 let all = p
                     .required_rows()
                     .all(|row| present[row as usize / 64] & (1 << (row % 64)) != 0);
-                assert_eq!(r.has_required(k, present), all, "{text:?}, rule {rule}");
+                assert_eq!(missing[k] == 0, all, "{text:?}, rule {rule}");
                 seen[usize::from(all)] = true;
                 let sk = crate::pattern::Skeleton {
                     toks: &t,
