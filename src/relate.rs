@@ -558,7 +558,9 @@ fn resolve(
     while i < toks.len() {
         // only anaphors that start with this word can match here
         let candidates = match toks[i].token.word() {
-            Some(n) if rules.anaphor_first.contains(n) => rules.anaphors_at[n as usize].as_slice(),
+            Some(n) if rules.anaphor_may_start(n, toks.get(i + 1).map(|t| &t.token)) => {
+                rules.anaphors_at[n as usize].as_slice()
+            }
             _ => &[],
         };
         let hit = candidates

@@ -186,6 +186,11 @@ pub struct Rules {
     pub anaphor_first: NodeSet,
     /// One-word anaphors that open an apposition ("a", "its").
     pub apposition_openers: NodeSet,
+    /// For each lexicon node, the second words of the anaphors in its `anaphors_at`
+    /// list, when every one has a second word ("the" -> "two", "leaders"); `None` when
+    /// some may be one word long. Most "the"s are not followed by one: their list is not
+    /// tried at all.
+    anaphor_next: Vec<Option<Vec<Node>>>,
     /// Every word of the rules, cues and anaphors.
     pub lexicon: Lexicon,
     /// The rules' words elements by lexicon node.
@@ -207,6 +212,17 @@ pub struct Rules {
 }
 
 impl Rules {
+    /// Could an anaphor start at a word at node `first` followed by `next`: is `first`
+    /// the first word of one, and the next token a second word one of those goes on
+    /// with (when all of them have a second word)?
+    pub fn anaphor_may_start(&self, first: Node, next: Option<&Token>) -> bool {
+        self.anaphor_first.contains(first)
+            && match self.anaphor_next.get(first as usize) {
+                Some(Some(seconds)) => next.is_some_and(|t| seconds.iter().any(|&m| t.is(m))),
+                _ => true,
+            }
+    }
+
     /// Reads `relations.tsv`, `modality.tsv` and `pronouns.tsv` from a directory.
     pub fn load(dir: &std::path::Path) -> Result<Rules, Errors> {
         let one = |e: Error| Errors(vec![e]);
@@ -376,6 +392,24 @@ impl Rules {
                 (_, None) => anaphors_at.iter_mut().for_each(|v| v.push(i)),
             }
         }
+        // the second words the anaphors of each first word go on with, where all have one
+        let anaphor_next = anaphors_at
+            .iter()
+            .map(|list| {
+                let mut next = Vec::new();
+                for &i in list {
+                    let p = &anaphors[i].0;
+                    match (p.first(), p.nodes.get(1)) {
+                        (Some(_), Some(Some(m))) if !next.contains(m) => next.push(*m),
+                        (Some(_), Some(Some(_))) => {}
+                        // a second word missing from the lexicon matches nothing
+                        (Some(_), Some(None)) if !p.tokens[1].starts_with('*') => {}
+                        _ => return None,
+                    }
+                }
+                Some(next)
+            })
+            .collect();
         let mut anaphor_first = NodeSet::with_capacity(lexicon.len());
         for (n, list) in anaphors_at.iter().enumerate() {
             if !list.is_empty() {
@@ -416,6 +450,7 @@ impl Rules {
             anaphors_at,
             anaphor_first,
             apposition_openers,
+            anaphor_next,
             lexicon,
             index,
             order,
@@ -593,6 +628,54 @@ mod tests {
             }
         }
         assert_eq!(seen, [true, true], "both outcomes occur");
+    }
+
+    #[test]
+    fn anaphors_start_only_before_a_second_word_they_go_on_with() {
+        use crate::pattern::tests::toks;
+        let r = Rules::build(
+            &DataFile::from_text(
+                "relations.tsv",
+                "relation\tmeets\tundirected\tmeets\nrule\tmeets\t040\t{AB} <met>\n",
+            ),
+            &DataFile::from_text("modality.tsv", "not\tnegated\n"),
+            &DataFile::from_text(
+                "pronouns.tsv",
+                "they\tpair\nthe two sides\tpair\nthe leaders\tleaders\n\
+                 both sides\tpair\nboth\tpair\nthe\tapposition\n",
+            ),
+        )
+        .unwrap();
+        // (text, may an anaphor start at its first word?)
+        let cases = [
+            ("they met", true),
+            ("they", true),
+            ("the two sides met", true),
+            ("the leaders met", true),
+            ("the talks", false),
+            ("the", false),
+            ("the E", false),
+            // "both" is an anaphor by itself: any next word will do
+            ("both met", true),
+            ("both", true),
+            ("met the two", false),
+        ];
+        for (text, want) in cases {
+            let t = toks(text, &r.lexicon);
+            let got = t[0]
+                .word()
+                .is_some_and(|n| r.anaphor_may_start(n, t.get(1)));
+            assert_eq!(got, want, "{text:?}");
+            // never false where an anaphor (other than an apposition opener) matches
+            if !got {
+                assert!(
+                    !r.anaphors.iter().any(
+                        |(p, a)| *a != Anaphor::Apposition && p.matches_at(&t, 0, |_, _| false)
+                    ),
+                    "{text:?}"
+                );
+            }
+        }
     }
 
     struct Bad {
