@@ -315,7 +315,9 @@ fn tokens(
             (i + n, lex.walk(&bytes[i..i + n]))
         };
         push(out, i..j, walk, comma);
-        i = j;
+        // the space after a word (most words have one) needs no turn of the loop; a
+        // mention starting there keeps it for the loop's mention check
+        i = j + usize::from(j < next && j < end && bytes[j] == b' ');
     }
 }
 
