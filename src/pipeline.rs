@@ -23,6 +23,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{IsTerminal, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Instant, UNIX_EPOCH};
@@ -564,6 +565,9 @@ enum Outcome {
     Skipped(String),
 }
 
+/// The outcomes of a chunk of articles, each beside its manifest entry from before.
+type Extracted = Vec<(Option<Entry>, Outcome)>;
+
 /// A chunk of articles on its way to the writer, in path order; the rows of reused
 /// articles are in the two buffers (one allocation each per chunk, not per article).
 struct Batch {
@@ -669,9 +673,9 @@ pub fn run(cfg: &Config) -> Result<Summary> {
         parts.into_iter().flatten().collect()
     };
     std::thread::scope(|scope| -> Result<()> {
-        // room for a chunk's batches: the pool goes on to the next chunk while the
-        // writer takes this one
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(CHUNK / BATCH);
+        // room for a few chunks' batches, so that a pause of the writer (waiting for the
+        // disk, see `EarlyWriteBack`) does not stop the pool
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4 * CHUNK / BATCH);
         let inputs_ref = &inputs;
         let sink_ref = &mut sink;
         let bar_ref = &bar;
@@ -689,8 +693,53 @@ pub fn run(cfg: &Config) -> Result<Summary> {
             }
             Ok(())
         });
-        'chunks: for start in (0..inputs.len()).step_by(CHUNK) {
-            let chunk = start..(start + CHUNK).min(inputs.len());
+        // a chunk's outcomes to the writer, in batches: unchanged articles take their
+        // rows from the previous CSVs (read in path order); those whose rows are not
+        // there intact are extracted again. Small batches keep few reused rows in
+        // memory at once. False when the writer stopped (its join() says why).
+        let deliver =
+            |chunk: Range<usize>, outcomes: Extracted, reuse: &mut Option<Reuse>| -> bool {
+                let mut outcomes = outcomes.into_iter();
+                for part in chunk.clone().step_by(BATCH) {
+                    let part = part..(part + BATCH).min(chunk.end);
+                    let t = Instant::now();
+                    let mut batch = Batch {
+                        outcomes: outcomes.by_ref().take(part.len()).collect(),
+                        mentions: Vec::new(),
+                        relations: Vec::new(),
+                    };
+                    let redo = reuse_unchanged(reuse.as_mut(), &mut batch, &cfg.today);
+                    lap(&TIMES.reuse, t);
+                    if !redo.is_empty() {
+                        let jobs: Vec<Job> = redo
+                            .iter()
+                            .map(|(k, first)| {
+                                let input = inputs.get(part.start + k);
+                                let seen = Seen::from(stat(&input.abs(&cfg.input)));
+                                Job {
+                                    input,
+                                    seen,
+                                    shortcut: None,
+                                    first,
+                                }
+                            })
+                            .collect();
+                        for ((k, _), outcome) in redo.iter().zip(work(&jobs)) {
+                            batch.outcomes[*k].1 = outcome;
+                        }
+                    }
+                    if tx.send(batch).is_err() {
+                        return false;
+                    }
+                }
+                true
+            };
+        // the pool extracts one chunk while the chunk before goes to the writer, so
+        // neither core waits for the other's step between chunks
+        let mut extracted: Option<(Range<usize>, Extracted)> = None;
+        let starts = (0..inputs.len()).step_by(CHUNK).map(Some);
+        for start in starts.chain([None]) {
+            let chunk = start.map_or(0..0, |s| s..(s + CHUNK).min(inputs.len()));
             let known: Vec<Option<Entry>> = chunk
                 .clone()
                 .map(|i| known_reader.get(inputs.get(i).rel))
@@ -707,45 +756,19 @@ pub fn run(cfg: &Config) -> Result<Summary> {
                         .map_or(cfg.today.as_str(), |e| e.first_processed.as_str()),
                 })
                 .collect();
-            let outcomes = work(&jobs);
-            drop(jobs);
-            let outcomes: Vec<(Option<Entry>, Outcome)> = known.into_iter().zip(outcomes).collect();
-            // unchanged articles take their rows from the previous CSVs (read in path
-            // order); those whose rows are not there intact are extracted again. Sent
-            // in small batches, so few reused rows are in memory at once.
-            let mut outcomes = outcomes.into_iter();
-            for part in chunk.clone().step_by(BATCH) {
-                let part = part..(part + BATCH).min(chunk.end);
-                let t = Instant::now();
-                let mut batch = Batch {
-                    outcomes: outcomes.by_ref().take(part.len()).collect(),
-                    mentions: Vec::new(),
-                    relations: Vec::new(),
-                };
-                let redo = reuse_unchanged(reuse.as_mut(), &mut batch, &cfg.today);
-                lap(&TIMES.reuse, t);
-                if !redo.is_empty() {
-                    let jobs: Vec<Job> = redo
-                        .iter()
-                        .map(|(k, first)| {
-                            let input = inputs.get(part.start + k);
-                            let seen = Seen::from(stat(&input.abs(&cfg.input)));
-                            Job {
-                                input,
-                                seen,
-                                shortcut: None,
-                                first,
-                            }
-                        })
-                        .collect();
-                    for ((k, _), outcome) in redo.iter().zip(work(&jobs)) {
-                        batch.outcomes[*k].1 = outcome;
-                    }
-                }
-                if tx.send(batch).is_err() {
-                    break 'chunks; // the writer stopped with an error; join() reports it
-                }
+            let before = extracted.take();
+            let reuse = &mut reuse;
+            let (outcomes, delivered) = pool.install(|| {
+                rayon::join(
+                    || work(&jobs),
+                    || before.is_none_or(|(c, o)| deliver(c, o, reuse)),
+                )
+            });
+            if !delivered {
+                break;
             }
+            drop(jobs);
+            extracted = Some((chunk, known.into_iter().zip(outcomes).collect()));
         }
         drop(tx);
         writer
@@ -1135,7 +1158,7 @@ struct Pending {
     /// Index among the jobs.
     job: usize,
     /// Where its bytes are in [`Scratch::raws`].
-    bytes: std::ops::Range<usize>,
+    bytes: Range<usize>,
     hash: u128,
     size: u64,
     mtime: i128,
