@@ -11,7 +11,7 @@ use crate::normalise::{Doc, Normaliser};
 use crate::relate::{relate, Relation};
 use crate::rules::Rules;
 use crate::store::{self, Block, CacheRecordRef, Entry, ManifestRow, Reuse, Reused, Staged, Store};
-use crate::tag::{tag, Tagged};
+use crate::tag::{tag_all, Tagged};
 use crate::write::{
     ArticleFacts, ArticleRows, Graph, MentionRef, RelationRef, Rendered, RowRenderer, RowWriter,
     MENTION_COLUMNS, RELATION_COLUMNS,
@@ -156,7 +156,7 @@ impl Engine {
         let t = Instant::now();
         let docs: Vec<Doc> = raws.map(|raw| self.normaliser.normalise(raw)).collect();
         let t = lap(&TIMES.normalise, t);
-        let tagged: Vec<Tagged> = docs.iter().map(|d| tag(d, &self.gazetteer)).collect();
+        let tagged: Vec<Tagged> = tag_all(&docs, &self.gazetteer);
         let t = lap(&TIMES.tag, t);
         let relations: Vec<Vec<Relation>> = docs
             .iter()

@@ -53,6 +53,24 @@ struct Hit<'g> {
 pub fn tag(doc: &Doc, gaz: &Gazetteer) -> Tagged {
     let mentions = known(doc, gaz);
     let (found, extra) = unknown_people(doc, gaz, &mentions);
+    merge(mentions, found, extra)
+}
+
+/// [`tag`] for several documents, each step over all of them before the next, so its
+/// tables stay in the cache.
+pub fn tag_all(docs: &[Doc], gaz: &Gazetteer) -> Vec<Tagged> {
+    let known: Vec<Vec<Mention>> = docs.iter().map(|d| known(d, gaz)).collect();
+    docs.iter()
+        .zip(known)
+        .map(|(doc, mentions)| {
+            let (found, extra) = unknown_people(doc, gaz, &mentions);
+            merge(mentions, found, extra)
+        })
+        .collect()
+}
+
+/// Known mentions and people found by context, in text order.
+fn merge(mentions: Vec<Mention>, found: Vec<Mention>, extra: Vec<Entity>) -> Tagged {
     if found.is_empty() {
         return Tagged { mentions, extra };
     }
@@ -1322,6 +1340,29 @@ mod tests {
             let got = next_free(&s, &(0..s.len()), 0, free, taken).map(|w| w.start);
             proptest::prop_assert_eq!(got, want, "{:?} {:?}", s, known);
         }
+    }
+
+    #[test]
+    fn tag_all_tags_each_document_as_tag_does() {
+        let n = Normaliser::new(
+            &DataFile::from_text("b.tsv", ""),
+            &DataFile::from_text("a.txt", "Mr\nU.S\n"),
+        )
+        .unwrap();
+        let g = small();
+        // known names, people found by context (and their bare surnames), none at all
+        let texts = [
+            "India's exports and Russia\u{2019}s oil.",
+            "Analyst Kevin Jordan said so. Later Jordan met India's envoy.",
+            "Nothing here names anyone.",
+            "",
+            "New Delhi said Washington imposed duties on Indian goods.",
+        ];
+        let docs: Vec<Doc> = texts.iter().map(|t| n.normalise(t.as_bytes())).collect();
+        let one_by_one: Vec<Tagged> = docs.iter().map(|d| tag(d, &g)).collect();
+        assert!(one_by_one.iter().any(|t| !t.extra.is_empty()));
+        assert!(one_by_one.iter().any(|t| t.mentions.is_empty()));
+        assert_eq!(tag_all(&docs, &g), one_by_one);
     }
 
     #[test]
