@@ -1,8 +1,9 @@
 //! Pipeline: a folder of articles -> the four CSVs, reusing what earlier runs extracted.
 //!
-//! list files -> classify (new, changed, unchanged, removed) -> in chunks, in parallel:
-//! read -> normalise -> tag -> relate -> rows; in order: stream rows to the staged
-//! CSVs and cache, fold them into the graph -> write nodes and edges -> commit the set.
+//! list files -> classify (new, changed, unchanged, removed) -> in chunks, in parallel,
+//! each stage over a batch of articles at a time: read -> normalise -> tag -> relate ->
+//! rows; in order, while the next chunk is extracted: stream rows to the staged CSVs and
+//! cache, fold them into the graph -> write nodes and edges -> commit the set.
 //! The one place with file I/O, threads and progress.
 
 use crate::config::{is_date, Config};
