@@ -593,8 +593,18 @@ fn push_trimmed(out: &mut Vec<Range<usize>>, text: &str, start: usize, end: usiz
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A normaliser with no boilerplate rules and two abbreviations, for other stages'
+    /// tests.
+    pub fn small_normaliser() -> Normaliser {
+        let ab = DataFile::from_text("a.txt", "Mr\nU.S\n");
+        match Normaliser::new(&DataFile::from_text("b.tsv", ""), &ab) {
+            Ok(n) => n,
+            Err(e) => panic!("{e}"),
+        }
+    }
 
     fn normaliser() -> Normaliser {
         let bp = DataFile::from_text(

@@ -9,7 +9,7 @@
 use crate::config::{is_date, Config};
 use crate::gazetteer::{Gazetteer, Kind, ScanAutomaton};
 use crate::normalise::{Doc, Normaliser};
-use crate::relate::{relate, Relation};
+use crate::relate::{relate_all, Relation};
 use crate::rules::Rules;
 use crate::store::{self, Block, CacheRecordRef, Entry, ManifestRow, Reuse, Reused, Staged, Store};
 use crate::tag::{tag_all, Tagged};
@@ -159,11 +159,7 @@ impl Engine {
         let t = lap(&TIMES.normalise, t);
         let tagged: Vec<Tagged> = tag_all(&docs, &self.gazetteer);
         let t = lap(&TIMES.tag, t);
-        let relations: Vec<Vec<Relation>> = docs
-            .iter()
-            .zip(&tagged)
-            .map(|(d, x)| relate(d, x, &self.gazetteer, &self.rules))
-            .collect();
+        let relations = relate_all(docs.iter().zip(&tagged), &self.gazetteer, &self.rules);
         lap(&TIMES.relate, t);
         docs.into_iter()
             .zip(tagged)

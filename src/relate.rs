@@ -112,6 +112,29 @@ impl Context {
 
 /// Extracts the relations of one document.
 pub fn relate(doc: &Doc, tagged: &Tagged, gaz: &Gazetteer, rules: &Rules) -> Vec<Relation> {
+    relate_with(doc, tagged, gaz, rules, &mut Bufs::default())
+}
+
+/// [`relate`] for several documents, reusing the buffers of one for the next.
+pub fn relate_all<'d>(
+    docs: impl IntoIterator<Item = (&'d Doc, &'d Tagged)>,
+    gaz: &Gazetteer,
+    rules: &Rules,
+) -> Vec<Vec<Relation>> {
+    let mut bufs = Bufs::default();
+    docs.into_iter()
+        .map(|(doc, tagged)| relate_with(doc, tagged, gaz, rules, &mut bufs))
+        .collect()
+}
+
+/// [`relate`] with buffers that the caller keeps from one document to the next.
+fn relate_with(
+    doc: &Doc,
+    tagged: &Tagged,
+    gaz: &Gazetteer,
+    rules: &Rules,
+    bufs: &mut Bufs,
+) -> Vec<Relation> {
     let ents = Entities {
         gaz,
         extra: &tagged.extra,
@@ -120,7 +143,6 @@ pub fn relate(doc: &Doc, tagged: &Tagged, gaz: &Gazetteer, rules: &Rules) -> Vec
     let mentions = &tagged.mentions[..];
     let mut out = Vec::new();
     let mut ctx = Context::default();
-    let mut bufs = Bufs::default();
     let mut m = 0;
     for (si, span) in doc.sentences.iter().enumerate() {
         let first = m;
@@ -884,9 +906,8 @@ fn update(ctx: &mut Context, text: &str, sentence_start: usize, ms: &[Mention], 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::datafile::DataFile;
     use crate::gazetteer::tests::small;
-    use crate::normalise::Normaliser;
+    use crate::normalise::tests::small_normaliser;
     use crate::tag::tag;
     use std::path::Path;
 
@@ -899,11 +920,7 @@ mod tests {
     }
 
     fn run(text: &str) -> Vec<String> {
-        let n = Normaliser::new(
-            &DataFile::from_text("b.tsv", ""),
-            &DataFile::from_text("a.txt", "Mr\nU.S\n"),
-        )
-        .unwrap();
+        let n = small_normaliser();
         let g = small();
         let r = rules();
         let doc = n.normalise(text.as_bytes());
@@ -931,6 +948,32 @@ mod tests {
             .collect();
         out.sort();
         out
+    }
+
+    #[test]
+    fn relate_all_relates_each_document_as_relate_does() {
+        let n = small_normaliser();
+        let (g, r) = (small(), rules());
+        // buffers carried from one document to the next must not carry what it found:
+        // long and short sentences, anaphors, appositions, documents with nothing
+        let texts = [
+            "Japan and South Korea imposed sanctions on North Korean banks and shipping firms. They also met Canada.",
+            "Canada slapped duties on Chinese steel.",
+            "",
+            "Chad Smith, a US trade official, visited Nigeria. India did not sign a trade deal with the United States.",
+            "Nothing here names anyone.",
+            "Talks between Kenya and Ethiopia resumed.",
+        ];
+        let docs: Vec<Doc> = texts.iter().map(|t| n.normalise(t.as_bytes())).collect();
+        let tagged: Vec<Tagged> = docs.iter().map(|d| tag(d, &g)).collect();
+        let one_by_one: Vec<Vec<Relation>> = docs
+            .iter()
+            .zip(&tagged)
+            .map(|(d, t)| relate(d, t, &g, &r))
+            .collect();
+        assert!(one_by_one.iter().filter(|x| !x.is_empty()).count() >= 4);
+        assert!(one_by_one.iter().any(Vec::is_empty));
+        assert_eq!(relate_all(docs.iter().zip(&tagged), &g, &r), one_by_one);
     }
 
     #[test]

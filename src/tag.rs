@@ -936,16 +936,11 @@ fn title_case(doc: &Doc, sentence: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::datafile::DataFile;
     use crate::gazetteer::tests::{small, small_with};
-    use crate::normalise::Normaliser;
+    use crate::normalise::tests::small_normaliser;
 
     fn ids(text: &str) -> Vec<String> {
-        let n = Normaliser::new(
-            &DataFile::from_text("b.tsv", ""),
-            &DataFile::from_text("a.txt", "Mr\nU.S\n"),
-        )
-        .unwrap();
+        let n = small_normaliser();
         let g = small();
         let doc = n.normalise(text.as_bytes());
         let t = tag(&doc, &g);
@@ -1344,11 +1339,7 @@ mod tests {
 
     #[test]
     fn tag_all_tags_each_document_as_tag_does() {
-        let n = Normaliser::new(
-            &DataFile::from_text("b.tsv", ""),
-            &DataFile::from_text("a.txt", "Mr\nU.S\n"),
-        )
-        .unwrap();
+        let n = small_normaliser();
         let g = small();
         // known names, people found by context (and their bare surnames), none at all
         let texts = [
