@@ -225,8 +225,8 @@ impl Engine {
                 target: &g.get(r.target).id,
                 directed: t.directed,
                 modality: r.modality.as_str(),
-                cameo: &r.cameo,
-                trigger: &r.trigger,
+                cameo: &self.rules.rules[r.rule].cameo,
+                trigger: &x.doc.text[r.trigger.clone()],
                 evidence: &x.doc.text[x.doc.sentences[r.sentence].clone()],
             }
         })

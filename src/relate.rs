@@ -29,12 +29,14 @@ pub struct Relation {
     pub target: u32,
     /// Index into `Rules::types`.
     pub relation: usize,
-    /// CAMEO code of the rule that matched.
-    pub cameo: String,
+    /// The rule that matched (its CAMEO code is the relation's): index into
+    /// `Rules::rules`.
+    pub rule: usize,
     /// Asserted, planned or negated.
     pub modality: Modality,
-    /// The trigger words as they stand in the text.
-    pub trigger: String,
+    /// The trigger words as they stand in the text: bytes of `Doc::text`. (An index
+    /// and a span rather than strings: a relation allocates nothing.)
+    pub trigger: Range<usize>,
 }
 
 /// A token of a sentence: its skeleton token, its entity and where it stands.
@@ -731,10 +733,10 @@ fn extract(
         .iter()
         .zip(&rules.order)
         .filter(|&(&m, _)| m == 0)
-        .map(|(_, &r)| &rules.rules[r]);
+        .map(|(_, &r)| (r, &rules.rules[r]));
     let (sides, pairs) = (&mut scratch.sides, &mut scratch.pairs);
     let scratch = &mut scratch.pattern;
-    for rule in order {
+    for (rule_at, rule) in order {
         let directed = rules.types[rule.relation].directed;
         let mut at = 0;
         while let Some(m) = rule.pattern.find_with(sk, at, scratch) {
@@ -748,12 +750,11 @@ fn extract(
             at = m.end.max(m.start + 1);
             // the trigger's words and modality, made for the match's first relation (many
             // matches give none: their pairs were given already, or are not acceptable)
-            let mut said: Option<(String, Modality)> = None;
+            let mut said: Option<(Range<usize>, Modality)> = None;
             let say = || {
                 let (t0, t1) = m.trigger;
-                let trigger = text[toks[t0].span.start
-                    ..toks[t1.max(t0 + 1) - 1].span.end.max(toks[t0].span.start)]
-                    .to_string();
+                let trigger =
+                    toks[t0].span.start..toks[t1.max(t0 + 1) - 1].span.end.max(toks[t0].span.start);
                 // from three words before the match to one word after the trigger ("signed no deal")
                 (
                     trigger,
@@ -807,7 +808,7 @@ fn extract(
                     source: s,
                     target: t,
                     relation: rule.relation,
-                    cameo: rule.cameo.clone(),
+                    rule: rule_at,
                     modality: *modality,
                     trigger: trigger.clone(),
                 });
