@@ -15,32 +15,15 @@
 //! ```
 
 use anyhow::{bail, Context, Result};
-use newsgraph::pipeline::Engine;
+use newsgraph::pipeline::{article_paths, Engine};
 use newsgraph::relate::relate;
 use newsgraph::tag::tag;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 // the allocator of the `newsgraph` binary, so allocation costs the same as in a run
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// Every `*.txt` under `dir`, sorted.
-fn articles(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let entries =
-        std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
-    for entry in entries {
-        let path = entry
-            .with_context(|| format!("cannot list {}", dir.display()))?
-            .path();
-        if path.is_dir() {
-            articles(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "txt") {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
 
 /// The fastest, first-quartile and median of `xs`.
 fn spread(mut xs: Vec<f64>) -> (f64, f64, f64) {
@@ -64,9 +47,8 @@ fn main() -> Result<()> {
     }
     let gazetteers = args.get(2).map_or("gazetteers", String::as_str);
     let engine = Engine::load(Path::new(gazetteers))?;
-    let mut paths = Vec::new();
-    articles(Path::new(dir), &mut paths)?;
-    paths.sort();
+    let (paths, warnings) = article_paths(Path::new(dir))?;
+    warnings.iter().for_each(|w| eprintln!("stage_times: {w}"));
     if paths.is_empty() {
         bail!("no *.txt under {dir}");
     }

@@ -454,6 +454,15 @@ impl From<Option<Stamp>> for Seen {
 }
 
 /// Every `*.txt` file under `dir`, sorted by relative path; problems become warnings.
+/// The articles a run of `dir` would read, in its order: every `*.txt` under it, as
+/// paths (tools; a run keeps the names packed). Folders that cannot be read are left out
+/// and listed in the warnings.
+pub fn article_paths(dir: &Path) -> Result<(Vec<PathBuf>, Vec<String>)> {
+    let mut warnings = Vec::new();
+    let inputs = walk(dir, &mut warnings)?;
+    Ok((inputs.iter().map(|i| i.abs(dir)).collect(), warnings))
+}
+
 fn walk(dir: &Path, warnings: &mut Vec<String>) -> Result<Inputs> {
     use std::os::unix::fs::MetadataExt;
     let mut out = Inputs::default();
