@@ -26,7 +26,8 @@ use std::fs::{self, File};
 use std::io::{IsTerminal, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::OnceLock;
 use std::time::{Instant, UNIX_EPOCH};
 
 /// Articles handled per parallel batch: bounds memory, keeps output order.
@@ -665,18 +666,32 @@ pub fn run(cfg: &Config) -> Result<Summary> {
     let scratches: Vec<std::sync::Mutex<Scratch>> = (0..pool.current_num_threads().max(1))
         .map(|_| std::sync::Mutex::new(Scratch::default()))
         .collect();
-    // jobs in order -> their outcomes in order, some at a time on each pool thread
+    // jobs in order -> their outcomes in order: each pool thread takes the next part
+    // until none is left (parts shrink towards the end, so the threads finish together)
+    let threads = pool.current_num_threads().max(1);
     let work = |jobs: &[Job]| -> Vec<Outcome> {
-        let parts: Vec<Vec<Outcome>> = pool.install(|| {
-            jobs.par_chunks(STAGED_ARTICLES)
-                .map(|part| {
-                    let slot = rayon::current_thread_index().unwrap_or(0) % scratches.len();
-                    let mut scratch = scratches[slot].lock().unwrap_or_else(|e| e.into_inner());
-                    process(&engine, &mut scratch, cfg, part)
-                })
-                .collect()
+        let parts = parts(jobs.len(), threads);
+        let next = AtomicUsize::new(0);
+        let done: Vec<OnceLock<Vec<Outcome>>> = parts.iter().map(|_| OnceLock::new()).collect();
+        pool.install(|| {
+            (0..threads).into_par_iter().for_each(|_| {
+                let slot = rayon::current_thread_index().unwrap_or(0) % scratches.len();
+                let mut scratch = scratches[slot].lock().unwrap_or_else(|e| e.into_inner());
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(part) = parts.get(i) else { break };
+                    let outcomes = process(&engine, &mut scratch, cfg, &jobs[part.clone()]);
+                    // each part is taken once, so its cell is still empty
+                    let _ = done[i].set(outcomes);
+                }
+            })
         });
-        parts.into_iter().flatten().collect()
+        done.into_iter()
+            .flat_map(|d| {
+                d.into_inner()
+                    .unwrap_or_else(|| unreachable!("every part is taken"))
+            })
+            .collect()
     };
     std::thread::scope(|scope| -> Result<()> {
         // room for a chunk's batches (four chunks' were no faster, and a +1% rerun's
@@ -1175,6 +1190,27 @@ struct Pending {
 const STAGED_ARTICLES: usize = 64;
 const STAGED_BYTES: usize = 1 << 20;
 
+/// The smallest part [`parts`] cuts.
+const MIN_PART: usize = 4;
+
+/// Cuts `n` jobs into the parts that `threads` pool threads take in turn: parts of
+/// [`STAGED_ARTICLES`] while much is left, then smaller ones (what is left over twice
+/// the threads), so that no thread waits long at a chunk's end for another's last part.
+/// Equal parts left one of two cores idle for ~7% of a run, most of it at chunk ends.
+fn parts(n: usize, threads: usize) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < n {
+        let left = n - at;
+        let size = (left / (2 * threads))
+            .clamp(MIN_PART, STAGED_ARTICLES)
+            .min(left);
+        out.push(at..at + size);
+        at += size;
+    }
+    out
+}
+
 /// Classifies and, if needed, reads, extracts and renders articles; one outcome per
 /// job, in order. The articles to extract are read first and then go through the
 /// stages together (see [`Engine::render_all`]), some at a time.
@@ -1532,6 +1568,42 @@ mod tests {
                 (_, want) => panic!("{} with {seen:?}: not {want:?}", input.rel),
             }
         }
+    }
+
+    #[test]
+    fn parts_cover_the_jobs_in_order_and_shrink_at_the_end() {
+        // (jobs, threads, the sizes of the parts)
+        let cases: [(usize, usize, &[usize]); 6] = [
+            (0, 2, &[]),
+            (3, 2, &[3]),
+            (10, 1, &[5, 4, 1]),
+            (40, 2, &[10, 7, 5, 4, 4, 4, 4, 2]),
+            (
+                300,
+                2,
+                &[64, 59, 44, 33, 25, 18, 14, 10, 8, 6, 4, 4, 4, 4, 3],
+            ),
+            (1024, 2, &[64; 12]),
+        ];
+        for (n, threads, want) in cases {
+            let got = parts(n, threads);
+            let mut at = 0;
+            for p in &got {
+                assert_eq!(p.start, at, "{n} jobs: a gap or an overlap at {p:?}");
+                assert!(!p.is_empty() && p.len() <= STAGED_ARTICLES, "{n}: {p:?}");
+                at = p.end;
+            }
+            assert_eq!(at, n, "{n} jobs, {threads} threads: {got:?}");
+            let sizes: Vec<usize> = got.iter().map(Range::len).collect();
+            assert_eq!(&sizes[..want.len().min(sizes.len())], want, "{n} jobs");
+        }
+        // parts never grow, and a chunk ends in parts of the smallest size
+        let sizes: Vec<usize> = parts(1024, 2).iter().map(Range::len).collect();
+        assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "{sizes:?}");
+        assert!(
+            sizes.iter().rev().take(4).all(|&k| k <= MIN_PART),
+            "{sizes:?}"
+        );
     }
 
     #[test]
