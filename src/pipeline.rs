@@ -1197,14 +1197,18 @@ const MIN_PART: usize = 4;
 /// [`STAGED_ARTICLES`] while much is left, then smaller ones (what is left over twice
 /// the threads), so that no thread waits long at a chunk's end for another's last part.
 /// Equal parts left one of two cores idle for ~7% of a run, most of it at chunk ends.
+/// A lone thread waits for no one: its parts stay whole.
 fn parts(n: usize, threads: usize) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut at = 0;
     while at < n {
         let left = n - at;
-        let size = (left / (2 * threads))
-            .clamp(MIN_PART, STAGED_ARTICLES)
-            .min(left);
+        let share = if threads > 1 {
+            left / (2 * threads)
+        } else {
+            left
+        };
+        let size = share.clamp(MIN_PART, STAGED_ARTICLES).min(left);
         out.push(at..at + size);
         at += size;
     }
@@ -1573,10 +1577,11 @@ mod tests {
     #[test]
     fn parts_cover_the_jobs_in_order_and_shrink_at_the_end() {
         // (jobs, threads, the sizes of the parts)
-        let cases: [(usize, usize, &[usize]); 6] = [
+        let cases: [(usize, usize, &[usize]); 7] = [
             (0, 2, &[]),
             (3, 2, &[3]),
-            (10, 1, &[5, 4, 1]),
+            (10, 1, &[10]),
+            (150, 1, &[64, 64, 22]),
             (40, 2, &[10, 7, 5, 4, 4, 4, 4, 2]),
             (
                 300,
