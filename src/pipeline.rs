@@ -1186,8 +1186,10 @@ struct Pending {
 }
 
 /// Articles read before the stages run over them together, at most (by count and by
-/// bytes: a few large files make a batch of their own, so memory stays flat).
-const STAGED_ARTICLES: usize = 64;
+/// bytes: a few large files make a batch of their own, so memory stays flat). 128 ran
+/// 3% faster than 64 once a chunk's last parts shrank (with parts all of one size,
+/// the longer wait at a chunk's end cancelled the gain); 256 was no faster than 128.
+const STAGED_ARTICLES: usize = 128;
 const STAGED_BYTES: usize = 1 << 20;
 
 /// The smallest part [`parts`] cuts.
@@ -1581,14 +1583,14 @@ mod tests {
             (0, 2, &[]),
             (3, 2, &[3]),
             (10, 1, &[10]),
-            (150, 1, &[64, 64, 22]),
+            (150, 1, &[128, 22]),
             (40, 2, &[10, 7, 5, 4, 4, 4, 4, 2]),
             (
                 300,
                 2,
-                &[64, 59, 44, 33, 25, 18, 14, 10, 8, 6, 4, 4, 4, 4, 3],
+                &[75, 56, 42, 31, 24, 18, 13, 10, 7, 6, 4, 4, 4, 4, 2],
             ),
-            (1024, 2, &[64; 12]),
+            (1024, 2, &[128, 128, 128, 128, 128, 96, 72]),
         ];
         for (n, threads, want) in cases {
             let got = parts(n, threads);
@@ -1662,7 +1664,8 @@ mod tests {
                 _ => panic!("{}: outcomes differ", job[0].input.rel),
             }
         }
-        assert_eq!((fresh, skipped), (n - 5, 5));
+        let binary = (0..n).filter(|k| k % 31 == 5).count();
+        assert_eq!((fresh, skipped), (n - binary, binary));
     }
 
     #[test]
