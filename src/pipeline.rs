@@ -307,9 +307,21 @@ fn date_prefix(article: &str) -> Option<&str> {
 fn program_hash() -> u64 {
     static HASH: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
     *HASH.get_or_init(|| {
-        std::env::current_exe()
-            .and_then(fs::read)
-            .map_or(0, |bytes| xxhash_rust::xxh3::xxh3_64(&bytes))
+        // read through one small buffer: the file is ~20 MB, and a buffer that size
+        // would be fresh memory, faulted in page by page, each run
+        let hash = |path: PathBuf| -> std::io::Result<u64> {
+            let mut file = File::open(path)?;
+            let (mut h, mut buf) = (xxhash_rust::xxh3::Xxh3::new(), vec![0u8; 1 << 16]);
+            loop {
+                match std::io::Read::read(&mut file, &mut buf) {
+                    Ok(0) => return Ok(h.digest()),
+                    Ok(n) => h.update(&buf[..n]),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        };
+        std::env::current_exe().and_then(hash).unwrap_or(0)
     })
 }
 
@@ -604,9 +616,17 @@ pub fn run(cfg: &Config) -> Result<Summary> {
     // there is work, and stat the files to compare them with that run's; otherwise
     // compile now, so bad data stops the run before anything is written, and compare
     // nothing (each file's size and time come from the open file).
-    let data = fingerprint(&cfg.gazetteers)?;
-    let compare =
-        !cfg.full && Store::recorded_fingerprint(&cfg.output).as_deref() == Some(data.as_str());
+    // The data's fingerprint (which hashes this program's file too, ~10 ms) matters only
+    // when a run into this folder recorded one and `--full` does not discard it; a full
+    // or first run compiles (and so fingerprints) on the side while the walk runs.
+    let recorded = (!cfg.full)
+        .then(|| Store::recorded_fingerprint(&cfg.output))
+        .flatten();
+    let data = match recorded {
+        Some(_) => Some(fingerprint(&cfg.gazetteers)?),
+        None => None,
+    };
+    let compare = recorded.is_some() && recorded == data;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.jobs)
         .build()?;
@@ -642,7 +662,7 @@ pub fn run(cfg: &Config) -> Result<Summary> {
     let _lock = store.lock()?;
     store.recover()?;
     let mut prev = Previous {
-        reusable: !cfg.full && store.state().get("fingerprint") == Some(&data),
+        reusable: data.is_some() && store.state().get("fingerprint") == data.as_ref(),
     };
     // what the stat pass saw of input `i`
     let seen = |i: usize| stats.as_ref().map_or(Seen::Later, |s| Seen::from(s[i]));
@@ -655,7 +675,7 @@ pub fn run(cfg: &Config) -> Result<Summary> {
         None => Engine::load(&cfg.gazetteers)?,
     };
     // a data file edited while this run started must not reuse results of the old data
-    prev.reusable &= engine.fingerprint == data;
+    prev.reusable &= Some(&engine.fingerprint) == data.as_ref();
 
     let bar = progress(cfg, inputs.len());
     let mut sink = Sink::new(&store, &engine, &cfg.today)?;
