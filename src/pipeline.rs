@@ -1600,7 +1600,7 @@ mod tests {
 
     #[test]
     fn parts_cover_the_jobs_in_order_and_shrink_at_the_end() {
-        // (jobs, threads, the sizes of the parts)
+        // (jobs, threads, the sizes of the first parts)
         let cases: [(usize, usize, &[usize]); 7] = [
             (0, 2, &[]),
             (3, 2, &[3]),
