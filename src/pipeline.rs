@@ -685,12 +685,12 @@ pub fn run(cfg: &Config) -> Result<Summary> {
     let mut known_reader = store.manifest();
     // the rules and gazetteer are shared read-only; each pool thread keeps its own
     // scratch space, reused from article to article
-    let scratches: Vec<std::sync::Mutex<Scratch>> = (0..pool.current_num_threads().max(1))
+    let threads = pool.current_num_threads().max(1);
+    let scratches: Vec<std::sync::Mutex<Scratch>> = (0..threads)
         .map(|_| std::sync::Mutex::new(Scratch::default()))
         .collect();
     // jobs in order -> their outcomes in order: each pool thread takes the next part
     // until none is left (parts shrink towards the end, so the threads finish together)
-    let threads = pool.current_num_threads().max(1);
     let work = |jobs: &[Job]| -> Vec<Outcome> {
         let parts = parts(jobs.len(), threads);
         let next = AtomicUsize::new(0);
