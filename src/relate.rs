@@ -143,7 +143,20 @@ fn relate_with(
     };
     let gaz = &ents;
     let mentions = &tagged.mentions[..];
-    let mut out = Vec::new();
+    let Bufs {
+        ents: pair_scratch,
+        a,
+        b,
+        skel,
+        hits,
+        scratch,
+        ready_toks,
+        ready,
+    } = bufs;
+    ready_toks.clear();
+    ready.clear();
+    // first the sentences, in order (anaphors need the context of the ones before):
+    // the tokens of each that may give a relation are kept for the rules
     let mut ctx = Context::default();
     let mut m = 0;
     for (si, span) in doc.sentences.iter().enumerate() {
@@ -157,7 +170,6 @@ fn relate_with(
         // nothing for later anaphors either
         let text = &doc.text[span.clone()];
         if ms.len() >= 2 || rules.may_pair(text, ms.len(), |at| opens(&text[..at])) {
-            let (a, b) = (&mut bufs.a, &mut bufs.b);
             tokens(&doc.text, span.clone(), ms, gaz, &rules.lexicon, a);
             // each step writes to the other buffer only when it changes something
             if resolve(a, &mut ctx, gaz, rules, b) {
@@ -166,26 +178,33 @@ fn relate_with(
             if drop_appositions(a, rules, b) {
                 std::mem::swap(a, b);
             }
-            if rules.debug || has_pair(a, gaz, &mut bufs.ents) {
-                let (toks, skel, hits) = (&bufs.a, &mut bufs.skel, &mut bufs.hits);
-                skel.clear();
-                skel.extend(toks.iter().map(|t| t.token));
-                rules.index.fill(skel, &rules.lexicon, hits);
-                let sentence = Sentence {
-                    text: &doc.text,
-                    si,
-                    toks,
-                    sk: Skeleton {
-                        toks: skel,
-                        hits,
-                        lex: &rules.lexicon,
-                    },
-                };
-                let scratch = &mut bufs.scratch;
-                extract(&sentence, gaz, rules, scratch, &mut out);
+            if rules.debug || has_pair(a, gaz, pair_scratch) {
+                let start = ready_toks.len();
+                ready_toks.extend_from_slice(a);
+                ready.push((si, start..ready_toks.len()));
             }
         }
         update(&mut ctx, &doc.text, span.start, ms, gaz);
+    }
+    // then the rules over those sentences, one after another: relate took about 2% less
+    // time than with the rules tried on each sentence between the steps above
+    let mut out = Vec::new();
+    for (si, range) in ready.iter() {
+        let toks = &ready_toks[range.clone()];
+        skel.clear();
+        skel.extend(toks.iter().map(|t| t.token));
+        rules.index.fill(skel, &rules.lexicon, hits);
+        let sentence = Sentence {
+            text: &doc.text,
+            si: *si,
+            toks,
+            sk: Skeleton {
+                toks: skel,
+                hits,
+                lex: &rules.lexicon,
+            },
+        };
+        extract(&sentence, gaz, rules, scratch, &mut out);
     }
     out
 }
@@ -195,11 +214,16 @@ fn relate_with(
 struct Bufs {
     /// Entities of a sentence, for [`has_pair`].
     ents: Vec<u32>,
+    /// A sentence's tokens, and the other buffer of the steps that may change them.
     a: Vec<Tok>,
     b: Vec<Tok>,
     skel: Vec<Token>,
     hits: Hits,
     scratch: RuleScratch,
+    /// The tokens of a document's sentences that go to the rules, one after another.
+    ready_toks: Vec<Tok>,
+    /// Those sentences: their index and their tokens in `ready_toks`.
+    ready: Vec<(usize, Range<usize>)>,
 }
 
 /// What trying the rules on one sentence reuses.
