@@ -4,6 +4,8 @@
 //! [`Lexicon`]), anaphors resolved, then, when at least two entities remain, one pass
 //! that marks where each rule word occurs ([`crate::pattern::Hits`]); a rule runs only
 //! if all its required words occur, so most rules cost a few bit tests per sentence.
+//! A document's sentences are tokenised and resolved first, in order; the marking and
+//! the rules then run over the sentences kept, one after another.
 //! Slots expand coordination into one relation per pair; modality cues near the trigger
 //! mark `planned` or `negated`. Anaphors resolve conservatively: "the two countries",
 //! "they" and "both sides" to the pair last named together, "he"/"she" to the last
