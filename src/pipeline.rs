@@ -9,7 +9,7 @@
 use crate::config::{is_date, Config};
 use crate::gazetteer::{Gazetteer, Kind, ScanAutomaton};
 use crate::normalise::{Doc, Normaliser};
-use crate::relate::{relate_all, Relation};
+use crate::relate::{relate_all_with, Relation};
 use crate::rules::Rules;
 use crate::store::{self, Block, CacheRecordRef, Entry, ManifestRow, Reuse, Reused, Staged, Store};
 use crate::tag::{tag_all, Tagged};
@@ -127,13 +127,15 @@ impl Engine {
     ///
     /// Each stage runs over all the articles before the next stage starts, so that its
     /// tables stay in the cache while it works: taken article by article, the stages
-    /// pushed each other's tables out, and the same work took about 6% longer.
+    /// pushed each other's tables out, and the same work took about 6% longer. `relate`
+    /// holds relate's buffers, which a worker keeps from batch to batch.
     pub fn render_all(
         &self,
         renderer: &mut RowRenderer,
+        relate: &mut crate::relate::Buffers,
         articles: &[(&str, &[u8], &str)],
     ) -> Vec<(Rendered, Doc)> {
-        let xs = self.analyse_all(articles.iter().map(|a| a.1));
+        let xs = self.analyse_all(articles.iter().map(|a| a.1), relate);
         articles
             .iter()
             .zip(xs)
@@ -150,19 +152,28 @@ impl Engine {
     }
 
     fn analyse(&self, raw: &[u8]) -> Analysed {
-        let mut x = self.analyse_all(std::iter::once(raw));
+        let mut x = self.analyse_all(std::iter::once(raw), &mut Default::default());
         x.pop()
             .unwrap_or_else(|| unreachable!("one analysis per article"))
     }
 
     /// Normalises, tags and relates articles stage by stage (see [`Engine::render_all`]).
-    fn analyse_all<'r>(&self, raws: impl Iterator<Item = &'r [u8]>) -> Vec<Analysed> {
+    fn analyse_all<'r>(
+        &self,
+        raws: impl Iterator<Item = &'r [u8]>,
+        relate: &mut crate::relate::Buffers,
+    ) -> Vec<Analysed> {
         let t = Instant::now();
         let docs: Vec<Doc> = raws.map(|raw| self.normaliser.normalise(raw)).collect();
         let t = lap(&TIMES.normalise, t);
         let tagged: Vec<Tagged> = tag_all(&docs, &self.gazetteer);
         let t = lap(&TIMES.tag, t);
-        let relations = relate_all(docs.iter().zip(&tagged), &self.gazetteer, &self.rules);
+        let relations = relate_all_with(
+            docs.iter().zip(&tagged),
+            &self.gazetteer,
+            &self.rules,
+            relate,
+        );
         lap(&TIMES.relate, t);
         docs.into_iter()
             .zip(tagged)
@@ -1153,6 +1164,8 @@ fn stamp(m: &fs::Metadata) -> Option<Stamp> {
 #[derive(Default)]
 struct Scratch {
     renderer: RowRenderer,
+    /// Relate's buffers, reused from batch to batch.
+    relate: crate::relate::Buffers,
     /// Holds the bytes of the articles waiting for the stages, one after another;
     /// grows to the largest batch read and stays initialised, so reading allocates
     /// nothing.
@@ -1347,7 +1360,7 @@ fn extract_pending(
             (job.input.rel, &raws[p.bytes.clone()], job.first)
         })
         .collect();
-    let done = engine.render_all(&mut scratch.renderer, &articles);
+    let done = engine.render_all(&mut scratch.renderer, &mut scratch.relate, &articles);
     for ((p, (rendered, doc)), (_, raw, _)) in pending.iter().zip(done).zip(&articles) {
         let name = || jobs[p.job].input.abs(&cfg.input).display().to_string();
         let warning = if raw.iter().all(u8::is_ascii_whitespace) {

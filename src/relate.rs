@@ -4,8 +4,9 @@
 //! [`Lexicon`]), anaphors resolved, then, when at least two entities remain, one pass
 //! that marks where each rule word occurs ([`crate::pattern::Hits`]); a rule runs only
 //! if all its required words occur, so most rules cost a few bit tests per sentence.
-//! A document's sentences are tokenised and resolved first, in order; the marking and
-//! the rules then run over the sentences kept, one after another.
+//! A batch of documents goes through in two passes: their sentences are tokenised and
+//! resolved first, in order; the marking and the rules then run over all the sentences
+//! kept, one after another.
 //! Slots expand coordination into one relation per pair; modality cues near the trigger
 //! mark `planned` or `negated`. Anaphors resolve conservatively: "the two countries",
 //! "they" and "both sides" to the pair last named together, "he"/"she" to the last
@@ -116,29 +117,85 @@ impl Context {
 
 /// Extracts the relations of one document.
 pub fn relate(doc: &Doc, tagged: &Tagged, gaz: &Gazetteer, rules: &Rules) -> Vec<Relation> {
-    relate_with(doc, tagged, gaz, rules, &mut Bufs::default())
+    relate_all([(doc, tagged)], gaz, rules)
+        .pop()
+        .unwrap_or_default()
 }
 
-/// [`relate`] for several documents, reusing the buffers of one for the next.
+/// [`relate`] for several documents (a batch).
+///
+/// Two passes: every document's sentences are tokenised and their anaphors resolved,
+/// in order, and the tokens of those that may give a relation are kept; then the hit
+/// rows and the rules run over all the kept sentences one after another, so each pass
+/// keeps its own tables and branches warm. Relate's CPU fell 15% against the same two
+/// passes taken per document (alternating full runs of the benchmark corpus), which
+/// had been 2% faster than the steps taken sentence by sentence.
 pub fn relate_all<'d>(
     docs: impl IntoIterator<Item = (&'d Doc, &'d Tagged)>,
     gaz: &Gazetteer,
     rules: &Rules,
 ) -> Vec<Vec<Relation>> {
-    let mut bufs = Bufs::default();
-    docs.into_iter()
-        .map(|(doc, tagged)| relate_with(doc, tagged, gaz, rules, &mut bufs))
-        .collect()
+    relate_all_with(docs, gaz, rules, &mut Buffers::default())
 }
 
-/// [`relate`] with buffers that the caller keeps from one document to the next.
-fn relate_with(
-    doc: &Doc,
-    tagged: &Tagged,
+/// Buffers that [`relate_all_with`] reuses from one batch to the next: a worker keeps
+/// one, so the kept tokens of a batch (a few MB) are not allocated afresh each time.
+#[derive(Default)]
+pub struct Buffers(Bufs);
+
+/// [`relate_all`] with buffers the caller keeps.
+pub fn relate_all_with<'d>(
+    docs: impl IntoIterator<Item = (&'d Doc, &'d Tagged)>,
     gaz: &Gazetteer,
     rules: &Rules,
-    bufs: &mut Bufs,
-) -> Vec<Relation> {
+    buffers: &mut Buffers,
+) -> Vec<Vec<Relation>> {
+    let docs: Vec<(&Doc, &Tagged)> = docs.into_iter().collect();
+    let bufs = &mut buffers.0;
+    bufs.ready_toks.clear();
+    bufs.ready.clear();
+    for (di, &(doc, tagged)) in docs.iter().enumerate() {
+        prepare(di, doc, tagged, gaz, rules, bufs);
+    }
+    let mut outs: Vec<Vec<Relation>> = docs.iter().map(|_| Vec::new()).collect();
+    let Bufs {
+        skel,
+        hits,
+        scratch,
+        ready_toks,
+        ready,
+        ..
+    } = bufs;
+    for (di, si, range) in ready.iter() {
+        let (doc, tagged) = docs[*di];
+        let gaz = &Entities {
+            gaz,
+            extra: &tagged.extra,
+        };
+        let toks = &ready_toks[range.clone()];
+        skel.clear();
+        skel.extend(toks.iter().map(|t| t.token));
+        rules.index.fill(skel, &rules.lexicon, hits);
+        let sentence = Sentence {
+            text: &doc.text,
+            si: *si,
+            toks,
+            sk: Skeleton {
+                toks: skel,
+                hits,
+                lex: &rules.lexicon,
+            },
+        };
+        extract(&sentence, gaz, rules, scratch, &mut outs[*di]);
+    }
+    outs
+}
+
+/// The first pass of [`relate_all`] over document `di`: its sentences in order (anaphors
+/// need the context of the ones before), each that may give a relation tokenised, its
+/// anaphors resolved and appositions dropped; the tokens of those with a pair left go to
+/// `bufs.ready_toks`, and where they are to `bufs.ready`.
+fn prepare(di: usize, doc: &Doc, tagged: &Tagged, gaz: &Gazetteer, rules: &Rules, bufs: &mut Bufs) {
     let ents = Entities {
         gaz,
         extra: &tagged.extra,
@@ -149,16 +206,10 @@ fn relate_with(
         ents: pair_scratch,
         a,
         b,
-        skel,
-        hits,
-        scratch,
         ready_toks,
         ready,
+        ..
     } = bufs;
-    ready_toks.clear();
-    ready.clear();
-    // first the sentences, in order (anaphors need the context of the ones before):
-    // the tokens of each that may give a relation are kept for the rules
     let mut ctx = Context::default();
     let mut m = 0;
     for (si, span) in doc.sentences.iter().enumerate() {
@@ -183,35 +234,14 @@ fn relate_with(
             if rules.debug || has_pair(a, gaz, pair_scratch) {
                 let start = ready_toks.len();
                 ready_toks.extend_from_slice(a);
-                ready.push((si, start..ready_toks.len()));
+                ready.push((di, si, start..ready_toks.len()));
             }
         }
         update(&mut ctx, &doc.text, span.start, ms, gaz);
     }
-    // then the rules over those sentences, one after another: relate took about 2% less
-    // time than with the rules tried on each sentence between the steps above
-    let mut out = Vec::new();
-    for (si, range) in ready.iter() {
-        let toks = &ready_toks[range.clone()];
-        skel.clear();
-        skel.extend(toks.iter().map(|t| t.token));
-        rules.index.fill(skel, &rules.lexicon, hits);
-        let sentence = Sentence {
-            text: &doc.text,
-            si: *si,
-            toks,
-            sk: Skeleton {
-                toks: skel,
-                hits,
-                lex: &rules.lexicon,
-            },
-        };
-        extract(&sentence, gaz, rules, scratch, &mut out);
-    }
-    out
 }
 
-/// Buffers reused from sentence to sentence.
+/// Buffers reused from sentence to sentence and document to document.
 #[derive(Default)]
 struct Bufs {
     /// Entities of a sentence, for [`has_pair`].
@@ -222,10 +252,10 @@ struct Bufs {
     skel: Vec<Token>,
     hits: Hits,
     scratch: RuleScratch,
-    /// The tokens of a document's sentences that go to the rules, one after another.
+    /// The tokens of the sentences that go to the rules, one after another.
     ready_toks: Vec<Tok>,
-    /// Those sentences: their index and their tokens in `ready_toks`.
-    ready: Vec<(usize, Range<usize>)>,
+    /// Those sentences: their document, their index and their tokens in `ready_toks`.
+    ready: Vec<(usize, usize, Range<usize>)>,
 }
 
 /// What trying the rules on one sentence reuses.
