@@ -143,6 +143,15 @@ pub fn relate_all<'d>(
 #[derive(Default)]
 pub struct Buffers(Bufs);
 
+/// At most this many kept tokens (~2.6 MB) wait for the rules: a batch of news
+/// articles keeps about 45,000, and one huge article runs its rules in several goes
+/// rather than keeping all its tokens.
+const KEPT_TOKENS: usize = 1 << 16;
+
+/// A sentence kept for the rules: its document, its index and its tokens in
+/// `Bufs::ready_toks`.
+type Kept = (usize, usize, Range<usize>);
+
 /// [`relate_all`] with buffers the caller keeps.
 pub fn relate_all_with<'d>(
     docs: impl IntoIterator<Item = (&'d Doc, &'d Tagged)>,
@@ -151,65 +160,84 @@ pub fn relate_all_with<'d>(
     buffers: &mut Buffers,
 ) -> Vec<Vec<Relation>> {
     let docs: Vec<(&Doc, &Tagged)> = docs.into_iter().collect();
-    let bufs = &mut buffers.0;
-    bufs.ready_toks.clear();
-    bufs.ready.clear();
-    for (di, &(doc, tagged)) in docs.iter().enumerate() {
-        prepare(di, doc, tagged, gaz, rules, bufs);
-    }
     let mut outs: Vec<Vec<Relation>> = docs.iter().map(|_| Vec::new()).collect();
     let Bufs {
+        ents: pair_scratch,
+        a,
+        b,
         skel,
         hits,
         scratch,
         ready_toks,
         ready,
-        ..
-    } = bufs;
-    for (di, si, range) in ready.iter() {
-        let (doc, tagged) = docs[*di];
-        let gaz = &Entities {
-            gaz,
-            extra: &tagged.extra,
-        };
-        let toks = &ready_toks[range.clone()];
-        skel.clear();
-        skel.extend(toks.iter().map(|t| t.token));
-        rules.index.fill(skel, &rules.lexicon, hits);
-        let sentence = Sentence {
-            text: &doc.text,
-            si: *si,
-            toks,
-            sk: Skeleton {
-                toks: skel,
-                hits,
-                lex: &rules.lexicon,
-            },
-        };
-        extract(&sentence, gaz, rules, scratch, &mut outs[*di]);
+    } = &mut buffers.0;
+    ready_toks.clear();
+    ready.clear();
+    // the second pass: the hit rows and the rules over the kept sentences, in order
+    let mut rules_pass = |ready_toks: &mut Vec<Tok>, ready: &mut Vec<Kept>| {
+        for (di, si, range) in ready.iter() {
+            let (doc, tagged) = docs[*di];
+            let gaz = &Entities {
+                gaz,
+                extra: &tagged.extra,
+            };
+            let toks = &ready_toks[range.clone()];
+            skel.clear();
+            skel.extend(toks.iter().map(|t| t.token));
+            rules.index.fill(skel, &rules.lexicon, hits);
+            let sentence = Sentence {
+                text: &doc.text,
+                si: *si,
+                toks,
+                sk: Skeleton {
+                    toks: skel,
+                    hits,
+                    lex: &rules.lexicon,
+                },
+            };
+            extract(&sentence, gaz, rules, scratch, &mut outs[*di]);
+        }
+        ready_toks.clear();
+        ready.clear();
+    };
+    let mut kept = |ready_toks: &mut Vec<Tok>, ready: &mut Vec<Kept>| {
+        if ready_toks.len() >= KEPT_TOKENS {
+            rules_pass(ready_toks, ready);
+        }
+    };
+    for (di, &(doc, tagged)) in docs.iter().enumerate() {
+        let prep = (&mut *pair_scratch, &mut *a, &mut *b);
+        prepare(
+            di, doc, tagged, gaz, rules, prep, ready_toks, ready, &mut kept,
+        );
     }
+    rules_pass(ready_toks, ready);
     outs
 }
 
 /// The first pass of [`relate_all`] over document `di`: its sentences in order (anaphors
 /// need the context of the ones before), each that may give a relation tokenised, its
 /// anaphors resolved and appositions dropped; the tokens of those with a pair left go to
-/// `bufs.ready_toks`, and where they are to `bufs.ready`.
-fn prepare(di: usize, doc: &Doc, tagged: &Tagged, gaz: &Gazetteer, rules: &Rules, bufs: &mut Bufs) {
+/// `ready_toks`, and where they are to `ready`. `kept` is called after each, and may
+/// run the second pass on what is kept so far.
+#[allow(clippy::too_many_arguments)]
+fn prepare(
+    di: usize,
+    doc: &Doc,
+    tagged: &Tagged,
+    gaz: &Gazetteer,
+    rules: &Rules,
+    (pair_scratch, a, b): (&mut Vec<u32>, &mut Vec<Tok>, &mut Vec<Tok>),
+    ready_toks: &mut Vec<Tok>,
+    ready: &mut Vec<Kept>,
+    kept: &mut impl FnMut(&mut Vec<Tok>, &mut Vec<Kept>),
+) {
     let ents = Entities {
         gaz,
         extra: &tagged.extra,
     };
     let gaz = &ents;
     let mentions = &tagged.mentions[..];
-    let Bufs {
-        ents: pair_scratch,
-        a,
-        b,
-        ready_toks,
-        ready,
-        ..
-    } = bufs;
     let mut ctx = Context::default();
     let mut m = 0;
     for (si, span) in doc.sentences.iter().enumerate() {
@@ -235,6 +263,7 @@ fn prepare(di: usize, doc: &Doc, tagged: &Tagged, gaz: &Gazetteer, rules: &Rules
                 let start = ready_toks.len();
                 ready_toks.extend_from_slice(a);
                 ready.push((di, si, start..ready_toks.len()));
+                kept(ready_toks, ready);
             }
         }
         update(&mut ctx, &doc.text, span.start, ms, gaz);
@@ -254,8 +283,8 @@ struct Bufs {
     scratch: RuleScratch,
     /// The tokens of the sentences that go to the rules, one after another.
     ready_toks: Vec<Tok>,
-    /// Those sentences: their document, their index and their tokens in `ready_toks`.
-    ready: Vec<(usize, usize, Range<usize>)>,
+    /// Those sentences.
+    ready: Vec<Kept>,
 }
 
 /// What trying the rules on one sentence reuses.
@@ -1031,6 +1060,33 @@ mod tests {
         assert!(one_by_one.iter().filter(|x| !x.is_empty()).count() >= 4);
         assert!(one_by_one.iter().any(Vec::is_empty));
         assert_eq!(relate_all(docs.iter().zip(&tagged), &g, &r), one_by_one);
+    }
+
+    #[test]
+    fn a_document_past_the_kept_token_cap_gives_every_sentence_its_relations() {
+        let n = small_normaliser();
+        let (g, r) = (small(), rules());
+        // enough sentences that the rules run several times within the one document
+        let sentence =
+            "Canada slapped duties on Chinese steel, and Japan imposed sanctions on India. ";
+        let one = n.normalise(sentence.as_bytes());
+        let per = relate(&one, &tag(&one, &g), &g, &r);
+        assert_eq!(per.len(), 2, "{per:?}");
+        let copies = KEPT_TOKENS / 10;
+        let doc = n.normalise(sentence.repeat(copies).as_bytes());
+        assert_eq!(doc.sentences.len(), copies);
+        let got = relate(&doc, &tag(&doc, &g), &g, &r);
+        let want: Vec<(usize, u32, u32, usize)> = (0..copies)
+            .flat_map(|si| {
+                per.iter()
+                    .map(move |x| (si, x.source, x.target, x.relation))
+            })
+            .collect();
+        let got: Vec<(usize, u32, u32, usize)> = got
+            .iter()
+            .map(|x| (x.sentence, x.source, x.target, x.relation))
+            .collect();
+        assert_eq!(got, want);
     }
 
     #[test]
