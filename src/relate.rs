@@ -149,8 +149,16 @@ pub struct Buffers(Bufs);
 const KEPT_TOKENS: usize = 1 << 16;
 
 /// A sentence kept for the rules: its document, its index and its tokens in
-/// `Bufs::ready_toks`.
+/// [`KeptSentences::toks`].
 type Kept = (usize, usize, Range<usize>);
+
+/// The sentences the first pass of [`relate_all_with`] keeps for the second.
+#[derive(Default)]
+struct KeptSentences {
+    /// Their tokens, one sentence after another.
+    toks: Vec<Tok>,
+    sentences: Vec<Kept>,
+}
 
 /// [`relate_all`] with buffers the caller keeps.
 pub fn relate_all_with<'d>(
@@ -162,26 +170,23 @@ pub fn relate_all_with<'d>(
     let docs: Vec<(&Doc, &Tagged)> = docs.into_iter().collect();
     let mut outs: Vec<Vec<Relation>> = docs.iter().map(|_| Vec::new()).collect();
     let Bufs {
-        ents: pair_scratch,
-        a,
-        b,
+        prep,
         skel,
         hits,
         scratch,
-        ready_toks,
-        ready,
+        kept,
     } = &mut buffers.0;
-    ready_toks.clear();
-    ready.clear();
+    kept.toks.clear();
+    kept.sentences.clear();
     // the second pass: the hit rows and the rules over the kept sentences, in order
-    let mut rules_pass = |ready_toks: &mut Vec<Tok>, ready: &mut Vec<Kept>| {
-        for (di, si, range) in ready.iter() {
+    let mut rules_pass = |kept: &mut KeptSentences| {
+        for (di, si, range) in kept.sentences.iter() {
             let (doc, tagged) = docs[*di];
             let gaz = &Entities {
                 gaz,
                 extra: &tagged.extra,
             };
-            let toks = &ready_toks[range.clone()];
+            let toks = &kept.toks[range.clone()];
             skel.clear();
             skel.extend(toks.iter().map(|t| t.token));
             rules.index.fill(skel, &rules.lexicon, hits);
@@ -197,40 +202,28 @@ pub fn relate_all_with<'d>(
             };
             extract(&sentence, gaz, rules, scratch, &mut outs[*di]);
         }
-        ready_toks.clear();
-        ready.clear();
+        kept.toks.clear();
+        kept.sentences.clear();
     };
-    let mut kept = |ready_toks: &mut Vec<Tok>, ready: &mut Vec<Kept>| {
-        if ready_toks.len() >= KEPT_TOKENS {
-            rules_pass(ready_toks, ready);
-        }
-    };
-    for (di, &(doc, tagged)) in docs.iter().enumerate() {
-        let prep = (&mut *pair_scratch, &mut *a, &mut *b);
-        prepare(
-            di, doc, tagged, gaz, rules, prep, ready_toks, ready, &mut kept,
-        );
+    for (di, &doc) in docs.iter().enumerate() {
+        prepare(di, doc, gaz, rules, prep, kept, &mut rules_pass);
     }
-    rules_pass(ready_toks, ready);
+    rules_pass(kept);
     outs
 }
 
-/// The first pass of [`relate_all`] over document `di`: its sentences in order (anaphors
-/// need the context of the ones before), each that may give a relation tokenised, its
-/// anaphors resolved and appositions dropped; the tokens of those with a pair left go to
-/// `ready_toks`, and where they are to `ready`. `kept` is called after each, and may
-/// run the second pass on what is kept so far.
-#[allow(clippy::too_many_arguments)]
+/// The first pass of [`relate_all_with`] over document `di`: its sentences in order
+/// (anaphors need the context of the ones before), each that may give a relation
+/// tokenised, its anaphors resolved and appositions dropped; those with a pair left go
+/// to `kept`. Once `kept` holds [`KEPT_TOKENS`], `second_pass` runs on it.
 fn prepare(
     di: usize,
-    doc: &Doc,
-    tagged: &Tagged,
+    (doc, tagged): (&Doc, &Tagged),
     gaz: &Gazetteer,
     rules: &Rules,
-    (pair_scratch, a, b): (&mut Vec<u32>, &mut Vec<Tok>, &mut Vec<Tok>),
-    ready_toks: &mut Vec<Tok>,
-    ready: &mut Vec<Kept>,
-    kept: &mut impl FnMut(&mut Vec<Tok>, &mut Vec<Kept>),
+    prep: &mut Prep,
+    kept: &mut KeptSentences,
+    second_pass: &mut impl FnMut(&mut KeptSentences),
 ) {
     let ents = Entities {
         gaz,
@@ -238,6 +231,11 @@ fn prepare(
     };
     let gaz = &ents;
     let mentions = &tagged.mentions[..];
+    let Prep {
+        ents: pair_scratch,
+        a,
+        b,
+    } = prep;
     let mut ctx = Context::default();
     let mut m = 0;
     for (si, span) in doc.sentences.iter().enumerate() {
@@ -260,31 +258,36 @@ fn prepare(
                 std::mem::swap(a, b);
             }
             if rules.debug || has_pair(a, gaz, pair_scratch) {
-                let start = ready_toks.len();
-                ready_toks.extend_from_slice(a);
-                ready.push((di, si, start..ready_toks.len()));
-                kept(ready_toks, ready);
+                let start = kept.toks.len();
+                kept.toks.extend_from_slice(a);
+                kept.sentences.push((di, si, start..kept.toks.len()));
+                if kept.toks.len() >= KEPT_TOKENS {
+                    second_pass(kept);
+                }
             }
         }
         update(&mut ctx, &doc.text, span.start, ms, gaz);
     }
 }
 
-/// Buffers reused from sentence to sentence and document to document.
+/// What the first pass reuses from sentence to sentence.
 #[derive(Default)]
-struct Bufs {
+struct Prep {
     /// Entities of a sentence, for [`has_pair`].
     ents: Vec<u32>,
     /// A sentence's tokens, and the other buffer of the steps that may change them.
     a: Vec<Tok>,
     b: Vec<Tok>,
+}
+
+/// Buffers reused from sentence to sentence and batch to batch.
+#[derive(Default)]
+struct Bufs {
+    prep: Prep,
     skel: Vec<Token>,
     hits: Hits,
     scratch: RuleScratch,
-    /// The tokens of the sentences that go to the rules, one after another.
-    ready_toks: Vec<Tok>,
-    /// Those sentences.
-    ready: Vec<Kept>,
+    kept: KeptSentences,
 }
 
 /// What trying the rules on one sentence reuses.
