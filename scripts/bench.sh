@@ -265,7 +265,8 @@ if [ -n "$TL" ]; then
     "$(calc '%.2f' "$T_WRITE / 1000")" "$(calc '%.0f' "100 * $T_WRITE / 1000 / $S2")"
   # The stages do not cover loading, walking, stat and rendering rows; the writer
   # thread runs alongside the workers, so its time is not added to theirs.
-  echo "stages jobs=$JOBS_PAR: cpu in stages / $JOBS_PAR jobs = $(calc '%.2f' "$CPU / 1000 / $JOBS_PAR") s of $(calc '%.2f' "$S2") s wall (the writer thread, $(calc '%.2f' "$T_WRITE / 1000") s, runs alongside)"
+  T_WCPU=$(echo "$TL" | grep -o 'writer thread cpu-ms [0-9]*' | grep -o '[0-9]*$' || echo 0)
+  echo "stages jobs=$JOBS_PAR: cpu in stages / $JOBS_PAR jobs = $(calc '%.2f' "$CPU / 1000 / $JOBS_PAR") s of $(calc '%.2f' "$S2") s wall (the writer thread, $(calc '%.2f' "$T_WRITE / 1000") s wall and $(calc '%.2f' "${T_WCPU:-0} / 1000") s cpu, runs alongside)"
 else
   echo "stages: no 'stage cpu-ms' line on stderr (is --timings still supported?)"
 fi

@@ -282,6 +282,8 @@ struct Times {
     reuse: AtomicU64,
     write: AtomicU64,
     commit: AtomicU64,
+    /// CPU time of the writer thread (it shares the cores with the workers).
+    writer_cpu: AtomicU64,
 }
 
 static TIMES: Times = Times {
@@ -292,6 +294,7 @@ static TIMES: Times = Times {
     reuse: AtomicU64::new(0),
     write: AtomicU64::new(0),
     commit: AtomicU64::new(0),
+    writer_cpu: AtomicU64::new(0),
 };
 
 /// Whether stages are timed (`--timings`): a run without it reads no clocks per article.
@@ -305,6 +308,27 @@ fn lap(counter: &AtomicU64, since: Instant) -> Instant {
     let now = Instant::now();
     counter.fetch_add((now - since).as_nanos() as u64, Ordering::Relaxed);
     now
+}
+
+/// CPU time the calling thread has used, in nanoseconds, when stages are timed (0
+/// elsewhere than Linux).
+fn thread_cpu() -> u64 {
+    if !TIMING.load(Ordering::Relaxed) {
+        return 0;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: writes only the timespec passed, which lives on this stack.
+        if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0 {
+            let (s, ns) = (u64::try_from(ts.tv_sec), u64::try_from(ts.tv_nsec));
+            return s.unwrap_or(0) * 1_000_000_000 + ns.unwrap_or(0);
+        }
+    }
+    0
 }
 
 /// A `YYYY-MM-DD` at the start of the file name.
@@ -745,6 +769,7 @@ pub fn run(cfg: &Config) -> Result<Summary> {
                 }
                 lap(&TIMES.write, t);
             }
+            TIMES.writer_cpu.store(thread_cpu(), Ordering::Relaxed);
             Ok(())
         });
         // a chunk's outcomes to the writer, in batches: unchanged articles take their
@@ -1405,14 +1430,15 @@ fn report(cfg: &Config, warnings: &[String], s: &Summary, started: Instant) {
         eprintln!(
             // the first five numbers keep their meaning (scripts/bench.sh reads them by
             // position): write is streaming plus commit, as it always was
-            "newsgraph: stage cpu-ms read+hash {:.0}, normalise {:.0}, tag {:.0}, relate {:.0}; wall-ms write {:.0} (of which commit {:.0}), reuse of old rows {:.0}",
+            "newsgraph: stage cpu-ms read+hash {:.0}, normalise {:.0}, tag {:.0}, relate {:.0}; wall-ms write {:.0} (of which commit {:.0}), reuse of old rows {:.0}; writer thread cpu-ms {:.0}",
             ms(&TIMES.read),
             ms(&TIMES.normalise),
             ms(&TIMES.tag),
             ms(&TIMES.relate),
             ms(&TIMES.write) + ms(&TIMES.commit),
             ms(&TIMES.commit),
-            ms(&TIMES.reuse)
+            ms(&TIMES.reuse),
+            ms(&TIMES.writer_cpu)
         );
     }
     // the summary line is always printed: --quiet only hides the progress bar
