@@ -2,8 +2,9 @@
 //!
 //! list files -> classify (new, changed, unchanged, removed) -> in chunks, in parallel,
 //! each stage over a batch of articles at a time: read -> normalise -> tag -> relate ->
-//! rows; in order, while the next chunk is extracted: stream rows to the staged CSVs and
-//! cache, fold them into the graph -> write nodes and edges -> commit the set.
+//! rows, cache record and manifest row, facts into the worker's graph; in order, while
+//! the next chunk is extracted: stream them to the staged files -> merge the graphs ->
+//! write nodes and edges -> commit the set.
 //! The one place with file I/O, threads and progress.
 
 use crate::config::{is_date, Config};
@@ -99,6 +100,12 @@ impl Engine {
         })
     }
 
+    /// The display label of a relation type, by id (the id itself if there is none).
+    pub fn relation_label(&self, id: &str) -> String {
+        let t = self.rules.types.iter().find(|t| t.id == id);
+        t.map_or_else(|| id.to_string(), |t| t.label.clone())
+    }
+
     /// Runs the stages on one article's bytes, returning owned rows (tests and tools;
     /// a run renders straight to CSV bytes with [`Engine::render_all`]).
     pub fn extract(&self, article: &str, raw: &[u8], fallback_date: &str) -> (ArticleRows, Doc) {
@@ -123,7 +130,9 @@ impl Engine {
 
     /// As [`Engine::extract`] for several articles (article, bytes, fallback date),
     /// rendering the rows straight to CSV bytes (no owned rows are built): what a run
-    /// does. Same bytes as `Rendered::new` of the rows, in the order given.
+    /// does. Same bytes as `Rendered::new` of the rows, in the order given. The facts
+    /// of article `i` are only lent, to `tail(i, facts, out)`, which may append bytes
+    /// after its rows (see [`RowRenderer::render_with`]).
     ///
     /// Each stage runs over all the articles before the next stage starts, so that its
     /// tables stay in the cache while it works: taken article by article, the stages
@@ -134,17 +143,20 @@ impl Engine {
         renderer: &mut RowRenderer,
         relate: &mut crate::relate::Buffers,
         articles: &[(&str, &[u8], &str)],
+        mut tail: impl FnMut(usize, &ArticleFacts, &mut Vec<u8>),
     ) -> Vec<(Rendered, Doc)> {
         let xs = self.analyse_all(articles.iter().map(|a| a.1), relate);
         articles
             .iter()
             .zip(xs)
-            .map(|(&(article, raw, fallback_date), x)| {
-                let rendered = renderer.render(
+            .enumerate()
+            .map(|(i, (&(article, raw, fallback_date), x))| {
+                let rendered = renderer.render_with(
                     x.date(article, fallback_date),
                     x.people(),
                     self.mention_refs(article, raw, &x),
                     self.relation_refs(article, &x),
+                    |facts, out| tail(i, facts, out),
                 );
                 (rendered, x.doc)
             })
@@ -609,12 +621,13 @@ enum Outcome {
         mtime: i128,
         reused: Reused,
     },
-    /// Freshly extracted and rendered; `hash` is the xxh3-128 of its bytes.
+    /// Freshly extracted and rendered, and in its worker's graph; `hash` is the
+    /// xxh3-128 of its bytes. After its rows come the first `head` bytes of its cache
+    /// record, then its manifest row.
     Fresh {
         hash: u128,
-        size: u64,
-        mtime: i128,
         rendered: Rendered,
+        head: usize,
         warning: Option<String>,
     },
     /// Not an article (binary, too large, unreadable): warned and left out.
@@ -715,7 +728,7 @@ pub fn run(cfg: &Config) -> Result<Summary> {
     prev.reusable &= Some(&engine.fingerprint) == data.as_ref();
 
     let bar = progress(cfg, inputs.len());
-    let mut sink = Sink::new(&store, &engine, &cfg.today)?;
+    let mut sink = Sink::new(&store, &engine)?;
     let mut reuse = if prev.reusable { store.reuse() } else { None };
     let mut known_reader = store.manifest();
     // the rules and gazetteer are shared read-only; each pool thread keeps its own
@@ -855,10 +868,15 @@ pub fn run(cfg: &Config) -> Result<Summary> {
             .map_err(|_| anyhow::anyhow!("the writer thread panicked"))?
     })?;
     bar.finish_and_clear();
+    // the workers' graphs join the writer's (of the reused articles)
+    for scratch in &scratches {
+        let mut scratch = scratch.lock().unwrap_or_else(|e| e.into_inner());
+        sink.graph.merge(std::mem::take(&mut scratch.graph));
+    }
 
     let t = Instant::now();
     let (previous, matched) = known_reader.finish();
-    let mut summary = sink.finish(&store, &engine, previous - matched)?;
+    let mut summary = sink.finish(&store, previous - matched)?;
     lap(&TIMES.commit, t);
     warnings.append(&mut summary.1);
     let mut summary = summary.0;
@@ -944,23 +962,12 @@ fn nothing_changed(
     })
 }
 
-/// What the writer records of an article whose rows it has written.
-struct Taken<'a> {
-    /// xxh3-128 of its bytes, hex.
-    hash: &'a str,
-    size: u64,
-    mtime: i128,
-    /// Its date as the manifest had it (reused articles); else the one in its facts.
-    date: Option<&'a str>,
-    /// Length and xxh3-64 of its mention rows.
-    mentions: (u64, u64),
-    /// Length and xxh3-64 of its relation rows.
-    relations: (u64, u64),
-}
-
-/// Receives articles in output order: streams their rows and cache records to the
-/// staged files and folds them into the graph.
-struct Sink {
+/// Receives articles in output order: streams their rows, cache records and manifest
+/// rows to the staged files. Fresh articles come with their record's head and manifest
+/// row encoded, and are in the workers' graphs already; reused ones are folded into
+/// this graph here.
+struct Sink<'e> {
+    engine: &'e Engine,
     rows: RowWriter<Staged>,
     /// Offsets in the staged mentions.csv and relations.csv where the next rows go.
     at: (u64, u64),
@@ -971,20 +978,12 @@ struct Sink {
     manifest: Staged,
     summary: Summary,
     warnings: Vec<String>,
-    labels: BTreeMap<String, String>,
-    /// The first-processed date of articles new to this output.
-    today: String,
 }
 
-impl Sink {
-    fn new(store: &Store, engine: &Engine, today: &str) -> Result<Sink> {
-        let labels = engine
-            .rules
-            .types
-            .iter()
-            .map(|t| (t.id.clone(), t.label.clone()))
-            .collect();
+impl<'e> Sink<'e> {
+    fn new(store: &Store, engine: &'e Engine) -> Result<Sink<'e>> {
         Ok(Sink {
+            engine,
             rows: RowWriter::new(store.stage("mentions.csv")?, store.stage("relations.csv")?)?,
             at: (MENTION_COLUMNS.len() as u64, RELATION_COLUMNS.len() as u64),
             cache_out: store.stage("cache.bin")?,
@@ -997,8 +996,6 @@ impl Sink {
             },
             summary: Summary::default(),
             warnings: Vec::new(),
-            labels,
-            today: today.to_string(),
         })
     }
 
@@ -1014,24 +1011,31 @@ impl Sink {
         match outcome {
             Outcome::Fresh {
                 hash,
-                size,
-                mtime,
                 rendered,
+                head,
                 warning,
             } => {
                 self.warnings.extend(warning);
                 let (m, r) = (rendered.mentions_csv(), rendered.relations_csv());
                 self.rows.add(m, r)?;
-                let hex = store::hex128(hash);
-                let taken = Taken {
-                    hash: std::str::from_utf8(&hex)?, // hex digits: always UTF-8
-                    size,
-                    mtime,
-                    date: None,
-                    mentions: (m.len() as u64, rendered.mentions_hash),
-                    relations: (r.len() as u64, rendered.relations_hash),
+                let Some((head, manifest_row)) = rendered.tail().split_at_checked(head) else {
+                    bail!("internal: {} came without its cache record", input.rel);
                 };
-                self.record(input, known.as_ref(), taken, &rendered.facts)
+                let hex = store::hex128(hash);
+                self.count(known.as_ref(), &hex);
+                let (mentions, relations) = self.blocks(
+                    (m.len() as u64, rendered.mentions_hash),
+                    (r.len() as u64, rendered.relations_hash),
+                );
+                store::write_record_with_head(
+                    &mut self.cache_out,
+                    head,
+                    mentions,
+                    relations,
+                    &mut self.buf,
+                )?;
+                self.manifest.write_all(manifest_row)?;
+                Ok(())
             }
             Outcome::Reused {
                 size,
@@ -1054,16 +1058,32 @@ impl Sink {
                     slice(bufs.1, &reused.relations)?,
                 );
                 self.rows.add(&bufs.0[mr], &bufs.1[rr])?;
+                self.count(Some(old), old.hash.as_bytes());
                 let (m, r) = (&reused.mentions, &reused.relations);
-                let taken = Taken {
+                let (mentions, relations) = self.blocks((m.len, m.hash), (r.len, r.hash));
+                let engine = self.engine;
+                self.graph
+                    .add(&reused.facts, &|id: &str| engine.relation_label(id));
+                let record = CacheRecordRef {
+                    path: input.rel,
+                    hash: &old.hash,
+                    facts: &reused.facts,
+                    mentions,
+                    relations,
+                };
+                store::write_record(&mut self.cache_out, &record, &mut self.buf)?;
+                self.buf.clear();
+                ManifestRow {
+                    path: input.rel,
                     hash: &old.hash,
                     size,
                     mtime,
-                    date: Some(&old.date),
-                    mentions: (m.len, m.hash),
-                    relations: (r.len, r.hash),
-                };
-                self.record(input, Some(old), taken, &reused.facts)
+                    date: &old.date,
+                    first_processed: &old.first_processed,
+                }
+                .render(&mut self.buf);
+                self.manifest.write_all(&self.buf)?;
+                Ok(())
             }
             Outcome::Skipped(w) => {
                 self.warnings.push(w);
@@ -1075,20 +1095,20 @@ impl Sink {
         }
     }
 
-    /// Counts an article whose rows were just written, folds it into the graph and
-    /// writes its cache record and manifest row.
-    fn record(
-        &mut self,
-        input: Input,
-        known: Option<&Entry>,
-        t: Taken,
-        facts: &ArticleFacts,
-    ) -> Result<()> {
+    /// Counts an article written with bytes of hash `hash` (hex) as new, changed or
+    /// unchanged against its previous entry.
+    fn count(&mut self, known: Option<&Entry>, hash: &[u8]) {
         match known {
             None => self.summary.new += 1,
-            Some(old) if old.hash == t.hash => self.summary.unchanged += 1,
+            Some(old) if old.hash.as_bytes() == hash => self.summary.unchanged += 1,
             Some(_) => self.summary.changed += 1,
         }
+        self.summary.articles += 1;
+    }
+
+    /// The places of an article's mention rows and relation rows (length, xxh3-64 of
+    /// each) in the staged CSVs, where they were just written.
+    fn blocks(&mut self, mentions: (u64, u64), relations: (u64, u64)) -> (Block, Block) {
         let block = |at: &mut u64, (len, hash): (u64, u64)| {
             let b = Block {
                 offset: *at,
@@ -1098,43 +1118,16 @@ impl Sink {
             *at += len;
             b
         };
-        let mentions = block(&mut self.at.0, t.mentions);
-        let relations = block(&mut self.at.1, t.relations);
-        let labels = &self.labels;
-        self.graph.add(facts, &|id: &str| {
-            labels.get(id).cloned().unwrap_or_else(|| id.to_string())
-        });
-        let record = CacheRecordRef {
-            path: input.rel,
-            hash: t.hash,
-            facts,
-            mentions,
-            relations,
-        };
-        store::write_record(&mut self.cache_out, &record, &mut self.buf)?;
-        self.buf.clear();
-        ManifestRow {
-            path: input.rel,
-            hash: t.hash,
-            size: t.size,
-            mtime: t.mtime,
-            date: t.date.unwrap_or(&facts.date),
-            first_processed: known.map_or(&self.today, |e| &e.first_processed),
-        }
-        .render(&mut self.buf);
-        self.manifest.write_all(&self.buf)?;
-        self.summary.articles += 1;
-        Ok(())
+        (
+            block(&mut self.at.0, mentions),
+            block(&mut self.at.1, relations),
+        )
     }
 
     /// Writes nodes, edges, manifest and state, and commits the whole set. `removed` is
     /// the number of previous articles that are gone.
-    fn finish(
-        self,
-        store: &Store,
-        engine: &Engine,
-        removed: usize,
-    ) -> Result<(Summary, Vec<String>)> {
+    fn finish(self, store: &Store, removed: usize) -> Result<(Summary, Vec<String>)> {
+        let engine = self.engine;
         let (m, r) = self.rows.finish();
         let manifest = self.manifest;
         let mut nodes = store.stage("nodes.csv")?;
@@ -1189,6 +1182,8 @@ fn stamp(m: &fs::Metadata) -> Option<Stamp> {
 #[derive(Default)]
 struct Scratch {
     renderer: RowRenderer,
+    /// The graph of the articles this worker extracted.
+    graph: Graph,
     /// Relate's buffers, reused from batch to batch.
     relate: crate::relate::Buffers,
     /// Holds the bytes of the articles waiting for the stages, one after another;
@@ -1377,7 +1372,12 @@ fn extract_pending(
     if pending.is_empty() {
         return;
     }
-    let raws = &scratch.raws;
+    let Scratch {
+        renderer,
+        graph,
+        relate,
+        raws,
+    } = scratch;
     let articles: Vec<(&str, &[u8], &str)> = pending
         .iter()
         .map(|p| {
@@ -1385,8 +1385,34 @@ fn extract_pending(
             (job.input.rel, &raws[p.bytes.clone()], job.first)
         })
         .collect();
-    let done = engine.render_all(&mut scratch.renderer, &mut scratch.relate, &articles);
-    for ((p, (rendered, doc)), (_, raw, _)) in pending.iter().zip(done).zip(&articles) {
+    // Each article's facts go into the graph here, where they are at hand, and the
+    // start of its cache record and its manifest row are encoded after its rows: the
+    // writer thread, which shares the cores with the workers, then only copies bytes.
+    let labels = |id: &str| engine.relation_label(id);
+    let mut heads = Vec::with_capacity(pending.len());
+    let done = engine.render_all(renderer, relate, &articles, |i, facts, out| {
+        let (p, job) = (&pending[i], &jobs[pending[i].job]);
+        let hex = store::hex128(p.hash);
+        let hash = std::str::from_utf8(&hex).unwrap_or_default(); // hex digits: UTF-8
+        let from = out.len();
+        let head = store::record_head(job.input.rel, hash, facts, out);
+        if head.is_ok() {
+            graph.add(facts, &labels);
+        }
+        heads.push(head.map(|()| out.len() - from));
+        ManifestRow {
+            path: job.input.rel,
+            hash,
+            size: p.size,
+            mtime: p.mtime,
+            date: &facts.date,
+            first_processed: job.first,
+        }
+        .render(out);
+    });
+    for (((p, (rendered, doc)), (_, raw, _)), head) in
+        pending.iter().zip(done).zip(&articles).zip(heads)
+    {
         let name = || jobs[p.job].input.abs(&cfg.input).display().to_string();
         let warning = if raw.iter().all(u8::is_ascii_whitespace) {
             Some(format!("{}: empty article; no rows", name()))
@@ -1398,12 +1424,17 @@ fn extract_pending(
         } else {
             None
         };
-        out[p.job] = Some(Outcome::Fresh {
-            hash: p.hash,
-            size: p.size,
-            mtime: p.mtime,
-            rendered,
-            warning,
+        out[p.job] = Some(match head {
+            Ok(head) => Outcome::Fresh {
+                hash: p.hash,
+                rendered,
+                head,
+                warning,
+            },
+            Err(e) => Outcome::Skipped(format!(
+                "{}: cannot encode its cache record ({e}); skipped",
+                name()
+            )),
         });
     }
 }
@@ -1626,8 +1657,14 @@ mod tests {
         for ((i, seen, skipped), got) in cases.into_iter().zip(outcomes) {
             let input = inputs.get(i);
             match (got, skipped) {
-                (Outcome::Fresh { size, mtime, .. }, None) => {
-                    assert_eq!((size, mtime), (stamp.0, i128::from(stamp.1)), "{seen:?}");
+                (Outcome::Fresh { rendered, head, .. }, None) => {
+                    // its manifest row follows its cache record's head
+                    let row = String::from_utf8_lossy(&rendered.tail()[head..]).into_owned();
+                    let want = format!(",{},{},2025-03-01,2025-03-02\n", stamp.0, stamp.1);
+                    assert!(
+                        row.starts_with("a.txt,") && row.ends_with(&want),
+                        "{seen:?}: {row}"
+                    );
                 }
                 (Outcome::Skipped(w), Some(why)) => {
                     assert!(w.contains(input.rel) && w.contains(why), "{seen:?}: {w}");

@@ -919,8 +919,36 @@ fn codec() -> impl bincode::Options {
 /// Appends one record to a cache being written; `buf` is scratch space kept between calls.
 pub fn write_record<W: Write>(w: &mut W, rec: &CacheRecordRef, buf: &mut Vec<u8>) -> Result<()> {
     buf.clear();
-    codec().serialize_into(&mut *buf, rec)?;
-    w.write_all(&(buf.len() as u64).to_le_bytes())?;
+    record_head(rec.path, rec.hash, rec.facts, buf)?;
+    let head = std::mem::take(buf);
+    let done = write_record_with_head(w, &head, rec.mentions, rec.relations, buf);
+    *buf = head;
+    done
+}
+
+/// Appends to `out` the start of an article's cache record: path, hash and facts, all
+/// that is known before its rows have a place in the CSVs (a worker encodes it while
+/// the facts are at hand, and the writer adds the rest).
+pub fn record_head(path: &str, hash: &str, facts: &ArticleFacts, out: &mut Vec<u8>) -> Result<()> {
+    // a struct is encoded as its fields one after another, so the head and the rest
+    // make the same bytes as the whole record
+    codec().serialize_into(&mut *out, &(path, hash, facts))?;
+    Ok(())
+}
+
+/// Appends one record to a cache being written from its [`record_head`] and where its
+/// rows are; `buf` is scratch space kept between calls.
+pub fn write_record_with_head<W: Write>(
+    w: &mut W,
+    head: &[u8],
+    mentions: Block,
+    relations: Block,
+    buf: &mut Vec<u8>,
+) -> Result<()> {
+    buf.clear();
+    codec().serialize_into(&mut *buf, &(mentions, relations))?;
+    w.write_all(&((head.len() + buf.len()) as u64).to_le_bytes())?;
+    w.write_all(head)?;
     w.write_all(buf)?;
     Ok(())
 }
@@ -1024,7 +1052,8 @@ mod tests {
         assert_eq!(got, w.into_inner().unwrap());
     }
 
-    /// A record written from borrowed parts reads back as the owned record.
+    /// A record written from borrowed parts (a head, then where its rows are) is the
+    /// encoding of the whole record and reads back as the owned record.
     #[test]
     fn borrowed_cache_records_read_back() {
         let rows = crate::write::ArticleRows {
@@ -1048,6 +1077,9 @@ mod tests {
             relations: Block::default(),
         };
         write_record(&mut file, &rec, &mut buf).unwrap();
+        let whole = codec().serialize(&rec).unwrap();
+        assert_eq!(file[..8], (whole.len() as u64).to_le_bytes());
+        assert_eq!(file[8..], whole);
         let back: CacheRecord = codec().deserialize(&file[8..]).unwrap();
         assert_eq!(back.path, "d/a.txt");
         assert_eq!(back.hash, "00ff");

@@ -332,30 +332,31 @@ impl NameTable {
         (self.ends.len() - 1) as u32
     }
 
-    /// Hands out copies of the names (`String`, ends) at their size, and starts afresh.
-    fn take(&mut self) -> (String, Vec<u32>) {
+    /// Starts afresh (keeping the room).
+    fn clear(&mut self) {
         self.by_hash.clear();
         self.recent = [(0, 0, 0); RECENT];
         self.entity.clear();
         self.tail.clear();
-        let out = (self.names.clone(), self.ends.clone());
         self.names.clear();
         self.ends.clear();
-        out
     }
 }
 
 /// One article ready to write: its CSV rows rendered (with their xxh3-64 hashes), and
-/// the facts the graph needs.
+/// the facts the graph needs (left empty by [`RowRenderer::render_with`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Rendered {
     /// What the graph needs.
     pub facts: ArticleFacts,
-    /// Its rows of mentions.csv then its rows of relations.csv, without headers (one
-    /// buffer: one allocation per article).
+    /// Its rows of mentions.csv then its rows of relations.csv, without headers, then
+    /// what the caller of [`RowRenderer::render_with`] appended (one buffer: one
+    /// allocation per article).
     pub csv: Vec<u8>,
     /// Where the relation rows start in `csv`.
     pub split: usize,
+    /// Where the relation rows end in `csv`.
+    pub tail: usize,
     /// xxh3-64 of the mention rows.
     pub mentions_hash: u64,
     /// xxh3-64 of the relation rows.
@@ -382,7 +383,12 @@ impl Rendered {
 
     /// Its rows of relations.csv.
     pub fn relations_csv(&self) -> &[u8] {
-        self.csv.get(self.split..).unwrap_or_default()
+        self.csv.get(self.split..self.tail).unwrap_or_default()
+    }
+
+    /// What was appended after the rows.
+    pub fn tail(&self) -> &[u8] {
+        self.csv.get(self.tail..).unwrap_or_default()
     }
 }
 
@@ -398,6 +404,8 @@ pub struct RowRenderer {
     entities: Vec<(u32, u64)>,
     facts: Vec<Fact>,
     people: Vec<(u32, u32)>,
+    /// The article's facts, put together from the above and lent out (its room reused).
+    lent: ArticleFacts,
 }
 
 /// Is one of the bytes that make a field need quotes in these sixteen? Written without
@@ -601,6 +609,25 @@ impl RowRenderer {
         mentions: impl IntoIterator<Item = MentionRef<'a>>,
         relations: impl IntoIterator<Item = RelationRef<'a>>,
     ) -> Rendered {
+        let mut facts = ArticleFacts::default();
+        let mut out = self.render_with(date, people, mentions, relations, |f, _| {
+            facts = f.clone();
+        });
+        out.facts = facts;
+        out
+    }
+
+    /// As [`RowRenderer::render`], but the facts are only lent to `tail`, which may
+    /// append bytes after the rows (a run encodes what the writer needs of them
+    /// there): no copy of them is made, and [`Rendered::facts`] stays empty.
+    pub fn render_with<'a>(
+        &mut self,
+        date: &str,
+        people: impl IntoIterator<Item = (&'a str, &'a str)>,
+        mentions: impl IntoIterator<Item = MentionRef<'a>>,
+        relations: impl IntoIterator<Item = RelationRef<'a>>,
+        tail: impl FnOnce(&ArticleFacts, &mut Vec<u8>),
+    ) -> Rendered {
         self.buf.clear();
         self.entities.clear();
         self.facts.clear();
@@ -623,23 +650,32 @@ impl RowRenderer {
             self.relation(&r, &mut article, &mut evidence);
             relation_count += 1;
         }
-        let (names, ends) = self.names.take();
+        let end = self.buf.len();
+        // the lists move into the lent facts and back, keeping their room
+        let f = &mut self.lent;
+        f.date.clear();
+        f.date.push_str(date);
+        f.mention_count = mention_count;
+        f.relation_count = relation_count;
+        let mut swap = |f: &mut ArticleFacts| {
+            std::mem::swap(&mut f.names, &mut self.names.names);
+            std::mem::swap(&mut f.ends, &mut self.names.ends);
+            std::mem::swap(&mut f.entities, &mut self.entities);
+            std::mem::swap(&mut f.facts, &mut self.facts);
+            std::mem::swap(&mut f.people, &mut self.people);
+        };
+        swap(f);
+        tail(f, &mut self.buf);
+        swap(f);
+        self.names.clear();
         let out = &self.buf;
         Rendered {
-            facts: ArticleFacts {
-                date: date.to_string(),
-                mention_count,
-                relation_count,
-                names,
-                ends,
-                entities: self.entities.clone(),
-                facts: self.facts.clone(),
-                people: self.people.clone(),
-            },
+            facts: ArticleFacts::default(),
             mentions_hash: xxhash_rust::xxh3::xxh3_64(&out[..split]),
-            relations_hash: xxhash_rust::xxh3::xxh3_64(&out[split..]),
+            relations_hash: xxhash_rust::xxh3::xxh3_64(&out[split..end]),
             csv: out.to_vec(),
             split,
+            tail: end,
         }
     }
 
@@ -779,7 +815,7 @@ struct EdgeAcc {
     cameo: Vec<(u32, u64)>,
 }
 
-/// Nodes and edges folded from article rows (articles must arrive in order). Ids,
+/// Nodes and edges folded from article rows (in any order, each once). Ids,
 /// relation ids and codes are interned, so folding a fact builds no strings; the
 /// outputs are sorted by the strings when written.
 #[derive(Debug, Default)]
@@ -832,7 +868,7 @@ impl Graph {
         n
     }
 
-    /// Folds one article in (articles must come in output order).
+    /// Folds one article in (in any order: every total comes out the same).
     pub fn add(&mut self, a: &ArticleFacts, labels: &dyn Fn(&str) -> String) {
         self.article += 1;
         let art = self.article;
@@ -887,6 +923,60 @@ impl Graph {
             }
             if a.date > e.last_seen {
                 e.last_seen.clone_from(&a.date);
+            }
+        }
+    }
+
+    /// Folds in a graph of other articles (say, another worker's). Every sum and
+    /// count adds up, the earliest and latest dates and the smallest label are kept,
+    /// so the merged graph writes the same files, in whatever order the articles were
+    /// shared out. A relation's direction is fixed by its type: both graphs agree.
+    pub fn merge(&mut self, other: Graph) {
+        self.mentions += other.mentions;
+        self.relations += other.relations;
+        let ids: Vec<u32> = other.names.iter().map(|s| self.intern(s)).collect();
+        for (&g, n) in ids.iter().zip(other.nodes) {
+            if !n.node {
+                continue;
+            }
+            let m = self.node(g);
+            m.mentions += n.mentions;
+            m.articles += n.articles;
+            if let Some(l) = n.label {
+                if m.label.as_ref().is_none_or(|k| l < *k) {
+                    m.label = Some(l);
+                }
+            }
+        }
+        for ((s, t, rel), mut e) in other.edges {
+            let key = (ids[s as usize], ids[t as usize], ids[rel as usize]);
+            for (c, _) in &mut e.cameo {
+                *c = ids[*c as usize];
+            }
+            match self.edges.entry(key) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    // this graph numbers its articles afresh
+                    e.last_article = 0;
+                    v.insert(e);
+                }
+                std::collections::hash_map::Entry::Occupied(mut o) => {
+                    let m = o.get_mut();
+                    m.weight += e.weight;
+                    m.planned += e.planned;
+                    m.articles += e.articles;
+                    for (c, k) in e.cameo {
+                        match m.cameo.iter_mut().find(|(d, _)| *d == c) {
+                            Some((_, n)) => *n += k,
+                            None => m.cameo.push((c, k)),
+                        }
+                    }
+                    if e.first_seen < m.first_seen {
+                        m.first_seen = e.first_seen;
+                    }
+                    if e.last_seen > m.last_seen {
+                        m.last_seen = e.last_seen;
+                    }
+                }
             }
         }
     }
@@ -1088,6 +1178,108 @@ mod tests {
              USA,IND,Directed,imposes_tariff,imposes tariff,3,163,2,2025-08-01,2025-08-27,1\n"
         );
         assert_eq!(g.node_count(), 2);
+    }
+
+    /// Articles shared out between two graphs in any way, each taking its own in
+    /// reverse, merge into the graph of all of them taken in order: the same nodes
+    /// (counts, labels), the same edges file, the same totals.
+    #[test]
+    fn merged_graphs_equal_the_graph_of_all_articles() {
+        let label = |r: &str| r.replace('_', " ");
+        let coded = |mut r: RelationRow, cameo: &str| {
+            r.cameo = cameo.into();
+            r
+        };
+        let article =
+            |date: &str, relations: Vec<RelationRow>, ids: &[&str], people: &[(&str, &str)]| {
+                let rows = ArticleRows {
+                    date: date.into(),
+                    mentions: ids
+                        .iter()
+                        .map(|id| MentionRow {
+                            article: "a".into(),
+                            sentence: 0,
+                            start: 0,
+                            end: 1,
+                            text: id.to_string(),
+                            entity: id.to_string(),
+                            kind: "country".into(),
+                        })
+                        .collect(),
+                    people: people.iter().map(|&(i, l)| (i.into(), l.into())).collect(),
+                    relations,
+                };
+                Rendered::new(&rows).facts
+            };
+        let articles = [
+            article(
+                "2025-08-27",
+                vec![
+                    rel("a", 0, "USA", "IND", "asserted"),
+                    rel("a", 3, "USA", "IND", "planned"),
+                ],
+                &["USA", "IND", "USA"],
+                &[("p:x", "X")],
+            ),
+            article(
+                "2025-08-01",
+                vec![
+                    rel("b", 1, "USA", "IND", "asserted"),
+                    rel("b", 2, "CHN", "USA", "negated"),
+                ],
+                &["CHN"],
+                &[("p:x", "Ann X")],
+            ),
+            article(
+                "2025-09-03",
+                vec![
+                    coded(rel("c", 0, "IND", "CHN", "asserted"), "061"),
+                    coded(rel("c", 1, "USA", "IND", "asserted"), "061"),
+                    coded(rel("c", 2, "USA", "IND", "asserted"), "061"),
+                ],
+                &["IND", "p:x"],
+                &[("p:x", "B X")],
+            ),
+            article(
+                "2025-07-30",
+                vec![rel("d", 0, "p:x", "CHN", "asserted")],
+                &[],
+                &[],
+            ),
+        ];
+        let dump = |g: &Graph| {
+            let mut nodes: Vec<String> = g
+                .names
+                .iter()
+                .zip(&g.nodes)
+                .filter(|(_, n)| n.node)
+                .map(|(id, n)| format!("{id} {:?} {} {}", n.label, n.mentions, n.articles))
+                .collect();
+            nodes.sort();
+            let mut edges = Vec::new();
+            g.write_edges(&mut edges).unwrap();
+            let totals = (g.mentions, g.relations, g.node_count(), g.edge_count());
+            (nodes, String::from_utf8(edges).unwrap(), totals)
+        };
+        let mut all = Graph::default();
+        for a in &articles {
+            all.add(a, &label);
+        }
+        let want = dump(&all);
+        assert_eq!(want.2, (6, 8, 4, 3));
+        for mask in 0..1u32 << articles.len() {
+            let (mut one, mut two) = (Graph::default(), Graph::default());
+            for (k, a) in articles.iter().enumerate().rev() {
+                let g = if mask >> k & 1 == 1 {
+                    &mut one
+                } else {
+                    &mut two
+                };
+                g.add(a, &label);
+            }
+            one.merge(two);
+            assert_eq!(dump(&one), want, "articles {mask:04b} in the first graph");
+        }
     }
 
     /// Rendering field by field gives the bytes serde's CSV serialisation gives.
