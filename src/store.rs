@@ -59,6 +59,8 @@ pub struct Staged {
     at: u64,
     /// Written with `O_DIRECT`.
     direct: bool,
+    /// Direct mode: the file's length as of the last flush.
+    flushed: u64,
     /// Buffered mode: bytes whose write-back has been started.
     started: u64,
     /// Buffered mode: bytes whose pages have been given back; from here to `started` is
@@ -122,6 +124,7 @@ impl Staged {
             len: 0,
             at: 0,
             direct,
+            flushed: 0,
             started: 0,
             dropped: 0,
         })
@@ -238,16 +241,24 @@ impl Write for Staged {
 
     /// Writes out what is buffered. In direct mode the tail is written padded to a
     /// whole block, the file cut back to its true length, and the tail kept buffered
-    /// (the next flush or full buffer writes that block again).
+    /// (the next flush or full buffer writes that block again). A flush with nothing
+    /// new to write leaves the file alone, so its time stays what a stamp taken after
+    /// the first flush recorded.
     fn flush(&mut self) -> std::io::Result<()> {
         if !self.direct {
             return self.spill();
+        }
+        let end = self.at + self.len as u64;
+        if end == self.flushed {
+            return Ok(());
         }
         let padded = self.len.next_multiple_of(Self::ALIGN);
         let (from, to) = (self.start + self.len, self.start + padded);
         self.room[from..to].fill(0);
         self.put(padded)?;
-        self.file.set_len(self.at + self.len as u64)
+        self.file.set_len(end)?;
+        self.flushed = end;
+        Ok(())
     }
 }
 
