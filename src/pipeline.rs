@@ -728,8 +728,9 @@ pub fn run(cfg: &Config) -> Result<Summary> {
     prev.reusable &= Some(&engine.fingerprint) == data.as_ref();
 
     let bar = progress(cfg, inputs.len());
-    let mut sink = Sink::new(&store, &engine)?;
     let mut reuse = if prev.reusable { store.reuse() } else { None };
+    // a run that reads the previous CSVs back writes through the page cache
+    let mut sink = Sink::new(&store, &engine, reuse.is_none())?;
     let mut known_reader = store.manifest();
     // the rules and gazetteer are shared read-only; each pool thread keeps its own
     // scratch space, reused from article to article
@@ -981,16 +982,20 @@ struct Sink<'e> {
 }
 
 impl<'e> Sink<'e> {
-    fn new(store: &Store, engine: &'e Engine) -> Result<Sink<'e>> {
+    /// `direct`: write the large outputs directly (see [`Staged`]).
+    fn new(store: &Store, engine: &'e Engine, direct: bool) -> Result<Sink<'e>> {
         Ok(Sink {
             engine,
-            rows: RowWriter::new(store.stage("mentions.csv")?, store.stage("relations.csv")?)?,
+            rows: RowWriter::new(
+                store.stage("mentions.csv", direct)?,
+                store.stage("relations.csv", direct)?,
+            )?,
             at: (MENTION_COLUMNS.len() as u64, RELATION_COLUMNS.len() as u64),
-            cache_out: store.stage("cache.bin")?,
+            cache_out: store.stage("cache.bin", direct)?,
             buf: Vec::new(),
             graph: Graph::default(),
             manifest: {
-                let mut w = store.stage("manifest.csv")?;
+                let mut w = store.stage("manifest.csv", direct)?;
                 w.write_all(store::MANIFEST_COLUMNS)?;
                 w
             },
@@ -1130,9 +1135,9 @@ impl<'e> Sink<'e> {
         let engine = self.engine;
         let (m, r) = self.rows.finish();
         let manifest = self.manifest;
-        let mut nodes = store.stage("nodes.csv")?;
+        let mut nodes = store.stage("nodes.csv", false)?;
         self.graph.write_nodes(&mut nodes, &engine.gazetteer)?;
-        let mut edges = store.stage("edges.csv")?;
+        let mut edges = store.stage("edges.csv", false)?;
         self.graph.write_edges(&mut edges)?;
         let mut sealed = vec![m, r, self.cache_out, manifest, nodes, edges];
         for w in &mut sealed {
@@ -1144,7 +1149,7 @@ impl<'e> Sink<'e> {
         summary.relations = self.graph.relations;
         summary.nodes = self.graph.node_count();
         summary.edges = self.graph.edge_count();
-        let mut state = store.stage("state.csv")?;
+        let mut state = store.stage("state.csv", false)?;
         write!(
             state,
             "key,value\nfingerprint,{}\narticles,{}\nmentions,{}\nrelations,{}\nnodes,{}\nedges,{}\n{}",

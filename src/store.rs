@@ -32,22 +32,25 @@ const STEP: u64 = 8 << 20;
 
 /// A staged output file being written, through a buffer of [`Staged::BUF`] bytes.
 ///
-/// On Linux the file is opened with `O_DIRECT` where its file system takes it: each
-/// full buffer goes from our memory to the disk, never through the page cache. With
-/// two jobs the writer thread shares the cores with the workers, and copying 356 MB of
-/// rows into the page cache (with the cache's bookkeeping) was a fifth of its CPU time:
-/// in six alternating full runs that time fell from 0.37 to 0.28 s, and the run's
-/// kernel time from 0.51 to 0.44 s. A flush writes the last partial block padded with
-/// zeros and cuts the file back to its true length; the tail stays in the buffer, so
-/// writing may go on after it.
+/// Asked to, and on Linux where the file system takes it, the file is opened with
+/// `O_DIRECT`: each full buffer goes from our memory to the disk, never through the
+/// page cache. With two jobs the writer thread shares the cores with the workers, and
+/// copying 356 MB of rows into the page cache (with the cache's bookkeeping) costs it
+/// CPU time: in five alternating full runs (2 jobs) its time was 0.14 s direct against
+/// 0.41 s through the cache, and the runs took 3.12 s against 3.39 s. But a run that
+/// reads the previous CSVs back while it writes (an incremental run) was slower with
+/// direct writes: six alternating +1% reruns took 1.13 s against 0.96 s. So a run asks
+/// for direct writes only when it reads nothing back. A flush writes the last partial
+/// block padded with zeros and cuts the file back to its true length; the tail stays in
+/// the buffer, so writing may go on after it.
 ///
-/// Where `O_DIRECT` is refused (tmpfs, other systems), the file is written through the
-/// page cache, and every [`STEP`] bytes the kernel is asked to start writing them to disk
-/// (`sync_file_range`, which does not wait), so the fsync before the commit has little
-/// left to do; one step later, once that range is on disk, its pages leave the cache
-/// (`posix_fadvise(DONTNEED)`), so a run holds ~16 MB of each output in memory instead
-/// of all of it (on a virtual machine whose host takes back free guest memory, a page
-/// touched for the first time in a while costs a fault in the host).
+/// Otherwise the file is written through the page cache, and every [`STEP`] bytes the
+/// kernel is asked to start writing them to disk (`sync_file_range`, which does not
+/// wait), so the fsync before the commit has little left to do; one step later, once
+/// that range is on disk, its pages leave the cache (`posix_fadvise(DONTNEED)`), so a
+/// run holds ~16 MB of each output in memory instead of all of it (on a virtual
+/// machine whose host takes back free guest memory, a page touched for the first time
+/// in a while costs a fault in the host).
 pub struct Staged {
     file: File,
     /// Room for the buffer at a [`Staged::ALIGN`] boundary: `room[start..start + BUF]`.
@@ -86,13 +89,9 @@ impl Staged {
     /// logical block size of common disks).
     const ALIGN: usize = 4096;
 
-    /// Creates (or truncates) the file at `path`.
-    pub fn create(path: &Path) -> std::io::Result<Staged> {
-        Staged::create_with(path, true)
-    }
-
-    /// [`Staged::create`], trying `O_DIRECT` only if `direct`.
-    fn create_with(path: &Path, direct: bool) -> std::io::Result<Staged> {
+    /// Creates (or truncates) the file at `path`, to be written directly if `direct`
+    /// and the file system allows it.
+    pub fn create(path: &Path, direct: bool) -> std::io::Result<Staged> {
         #[cfg(target_os = "linux")]
         let direct = direct
             .then(|| {
@@ -523,10 +522,10 @@ impl Store {
         Ok(finished)
     }
 
-    /// A new file in the staging folder.
-    pub fn stage(&self, name: &str) -> Result<Staged> {
+    /// A new file in the staging folder, written directly if `direct` (see [`Staged`]).
+    pub fn stage(&self, name: &str, direct: bool) -> Result<Staged> {
         let path = self.dir.join("staging").join(name);
-        Staged::create(&path).with_context(|| format!("cannot write {}", path.display()))
+        Staged::create(&path, direct).with_context(|| format!("cannot write {}", path.display()))
     }
 
     /// Flushes staged files and fsyncs them all at once, one thread each, so the disk
@@ -994,7 +993,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         for direct in [true, false] {
             let path = dir.path().join(format!("big-{direct}.csv"));
-            let mut w = Staged::create_with(&path, direct).unwrap();
+            let mut w = Staged::create(&path, direct).unwrap();
             let mut want = Vec::new();
             let mut k = 0u32;
             while want.len() < 3 * STEP as usize {
