@@ -79,8 +79,13 @@ trap cleanup EXIT
 # calc FORMAT EXPR: awk arithmetic, printf-formatted.
 calc() { awk "BEGIN { printf \"$1\", ($2) }"; }
 
-# Read every article once so the measurement starts with a hot page cache.
-warm() { find "$1" -type f -name '*.txt' -print0 | xargs -0 cat >/dev/null; }
+# Read every article once so the measurement starts with a hot page cache, and the
+# program and data files too (the host pages out what sat idle, the binary included:
+# perf showed page faults reading its code back from disk).
+warm() {
+  find "$1" -type f -name '*.txt' -print0 | xargs -0 cat >/dev/null
+  find "$BIN" "$GAZ" -type f -print0 | xargs -0 cat >/dev/null
+}
 
 # While a long measurement runs, re-read the corpus every $REWARM_S seconds: the host
 # may page out page-cache pages idle for about a minute (DAMON pageout here), which
