@@ -155,17 +155,34 @@ run_full() {
 # "cpu0=0.52 cpu1=0.61". A VM's cores need not be equal: here one core ran the same loop
 # 10-35% slower than the other for an hour, which caps what a second job can add (empty
 # when taskset is missing).
+LOOP='x = 0
+for i in range(1500000): x += i * i'
 core_speeds() {
   command -v taskset >/dev/null || return 0
   local c t0 t1 out=
   for c in $(seq 0 $(($(nproc) - 1))); do
     t0=$EPOCHREALTIME
-    taskset -c "$c" python3 -c 'x = 0
-for i in range(1500000): x += i * i' || return 0
+    taskset -c "$c" python3 -c "$LOOP" || return 0
     t1=$EPOCHREALTIME
     out="${out:+$out }cpu$c=$(calc '%.2f' "$t1 - $t0")"
   done
   echo "$out"
+}
+
+# The same loop on every core at once: its seconds. Cores of a virtual machine can slow
+# each other down (hyperthreads of one physical core, a busy host), which caps what a
+# second job can add however little the jobs share.
+all_cores() {
+  command -v taskset >/dev/null || return 0
+  local c t0 t1 pids=()
+  t0=$EPOCHREALTIME
+  for c in $(seq 0 $(($(nproc) - 1))); do
+    taskset -c "$c" python3 -c "$LOOP" &
+    pids+=("$!")
+  done
+  wait "${pids[@]}" || return 0
+  t1=$EPOCHREALTIME
+  calc '%.2f' "$t1 - $t0"
 }
 
 # counts NAME: "(N new, N changed, N unchanged, N removed)" from a summary line.
@@ -217,6 +234,7 @@ best_of() { # NAME: sets SECS, CORES, KERNEL and RSS to NAME's best
 }
 
 CORES_START=$(core_speeds)
+ALL_START=$(all_cores)
 
 OUT=$ROOT/out-j$JOBS_PAR
 # a first scan, outside the rounds, so no round pays for a first run
@@ -384,6 +402,7 @@ fi
 # speed relative to the faster one: the ceiling is 1 + (faster core's seconds / slower
 # core's seconds), each averaged over the start and the end.
 CORES_END=$(core_speeds)
+ALL_END=$(all_cores)
 if [ -n "$CORES_START" ] && [ -n "$CORES_END" ]; then
   HOST="host: a fixed loop per core took $CORES_START s at the start, $CORES_END s at the end"
   if [ "$(nproc)" = 2 ] && [ "$JOBS_PAR" = 2 ]; then
@@ -391,6 +410,11 @@ if [ -n "$CORES_START" ] && [ -n "$CORES_END" ]; then
     F0=$(calc '%.3f' "($A0 + $B0) / 2")
     F1=$(calc '%.3f' "($A1 + $B1) / 2")
     HOST="$HOST; 2 jobs on these cores can be at most $(calc '%.2f' "1 + ($F0 < $F1 ? $F0 / $F1 : $F1 / $F0)")x faster than 1"
+    # run on both cores at once, the loop shows how much busy cores slow each other (an
+    # interpreter loop: a rough gauge, not a ceiling for other work)
+    if [ -n "$ALL_START" ] && [ -n "$ALL_END" ]; then
+      HOST="$HOST; on both cores at once it took $ALL_START s and $ALL_END s ($(calc '%+.0f' "100 * (($ALL_START + $ALL_END) / ($F0 + $F1) - 1)")% against one core at a time)"
+    fi
   fi
   echo "$HOST"
 fi
