@@ -1216,9 +1216,20 @@ fn read_into(mut file: File, size: u64, buf: &mut Vec<u8>, at: usize) -> std::io
             // the file grew since it was stat'ed
             buf.resize(2 * buf.len(), 0);
         }
+        let room = buf.len() - at - len;
         match file.read(&mut buf[at + len..]) {
             Ok(0) => return Ok(len),
-            Ok(n) => len += n,
+            Ok(n) => {
+                len += n;
+                // the bytes the stat promised, from a read that stopped short of the
+                // room it had: the end of a regular file, and no read more is needed
+                // to find it (one system call fewer an article; a file that changes
+                // meanwhile is read as its stat describes it, and the next run sees
+                // the change)
+                if len as u64 == size && n < room {
+                    return Ok(len);
+                }
+            }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
@@ -1675,6 +1686,40 @@ mod tests {
                     assert!(w.contains(input.rel) && w.contains(why), "{seen:?}: {w}");
                 }
                 (_, want) => panic!("{} with {seen:?}: not {want:?}", input.rel),
+            }
+        }
+    }
+
+    /// A file is read whole after the bytes already in the buffer, whether its size is
+    /// what the stat said (one read then), or it grew or shrank since.
+    #[test]
+    fn files_are_read_whole_whatever_their_stat_said() {
+        let dir = tempfile::tempdir().unwrap();
+        // (bytes in the file, the size the stat gave)
+        let cases = [
+            (0, 0),
+            (1, 1),
+            (4095, 4095),
+            (4096, 4096),
+            (100_000, 100_000),
+            (5000, 10),
+            (5000, 0),
+            (10, 5000),
+            (0, 3),
+        ];
+        for (len, size) in cases {
+            let want: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            let path = dir.path().join(format!("{len}-{size}.txt"));
+            fs::write(&path, &want).unwrap();
+            for at in [0, 7] {
+                let mut buf = vec![b'x'; at];
+                let got = read_into(File::open(&path).unwrap(), size, &mut buf, at).unwrap();
+                assert_eq!(got, len as usize, "{len} bytes, stat {size}, at {at}");
+                assert!(buf[..at].iter().all(|&b| b == b'x'));
+                assert!(
+                    buf[at..at + got] == want[..],
+                    "{len} bytes, stat {size}, at {at}"
+                );
             }
         }
     }
