@@ -356,7 +356,7 @@ pub struct Rendered {
     /// Where the relation rows start in `csv`.
     pub split: usize,
     /// Where the relation rows end in `csv`.
-    pub tail: usize,
+    pub tail_at: usize,
     /// xxh3-64 of the mention rows.
     pub mentions_hash: u64,
     /// xxh3-64 of the relation rows.
@@ -383,12 +383,12 @@ impl Rendered {
 
     /// Its rows of relations.csv.
     pub fn relations_csv(&self) -> &[u8] {
-        self.csv.get(self.split..self.tail).unwrap_or_default()
+        self.csv.get(self.split..self.tail_at).unwrap_or_default()
     }
 
     /// What was appended after the rows.
     pub fn tail(&self) -> &[u8] {
-        self.csv.get(self.tail..).unwrap_or_default()
+        self.csv.get(self.tail_at..).unwrap_or_default()
     }
 }
 
@@ -675,7 +675,7 @@ impl RowRenderer {
             relations_hash: xxhash_rust::xxh3::xxh3_64(&out[split..end]),
             csv: out.to_vec(),
             split,
-            tail: end,
+            tail_at: end,
         }
     }
 
