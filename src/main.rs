@@ -42,7 +42,7 @@ enum Command {
         /// Skip (with a warning) articles larger than this many bytes.
         #[arg(long, default_value_t = DEFAULT_MAX_BYTES)]
         max_bytes: u64,
-        /// Print the time spent in each stage.
+        /// Print the CPU time of each stage, and the writer thread's wall and CPU time.
         #[arg(long, hide = true)]
         timings: bool,
     },
