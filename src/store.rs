@@ -929,11 +929,10 @@ fn codec() -> impl bincode::Options {
 /// Appends one record to a cache being written; `buf` is scratch space kept between calls.
 pub fn write_record<W: Write>(w: &mut W, rec: &CacheRecordRef, buf: &mut Vec<u8>) -> Result<()> {
     buf.clear();
-    record_head(rec.path, rec.hash, rec.facts, buf)?;
-    let head = std::mem::take(buf);
-    let done = write_record_with_head(w, &head, rec.mentions, rec.relations, buf);
-    *buf = head;
-    done
+    codec().serialize_into(&mut *buf, rec)?;
+    w.write_all(&(buf.len() as u64).to_le_bytes())?;
+    w.write_all(buf)?;
+    Ok(())
 }
 
 /// Appends to `out` the start of an article's cache record: path, hash and facts, all
@@ -1090,6 +1089,11 @@ mod tests {
         let whole = codec().serialize(&rec).unwrap();
         assert_eq!(file[..8], (whole.len() as u64).to_le_bytes());
         assert_eq!(file[8..], whole);
+        let mut head = Vec::new();
+        record_head(rec.path, rec.hash, rec.facts, &mut head).unwrap();
+        let mut parts = Vec::new();
+        write_record_with_head(&mut parts, &head, rec.mentions, rec.relations, &mut buf).unwrap();
+        assert_eq!(parts, file);
         let back: CacheRecord = codec().deserialize(&file[8..]).unwrap();
         assert_eq!(back.path, "d/a.txt");
         assert_eq!(back.hash, "00ff");
