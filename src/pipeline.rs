@@ -444,20 +444,22 @@ struct Inputs {
 }
 
 impl Inputs {
-    /// Adds the file at `path` (under `dir`), named `rel` in the outputs.
-    fn push(&mut self, dir: &Path, path: &Path, rel: &str) -> Result<()> {
+    /// Adds a file named `folder` + `name` in the outputs (`folder` empty or ending in
+    /// `/`), whose relative path on disk is `os` when that differs.
+    fn push(&mut self, folder: &str, name: &str, os: Option<&std::ffi::OsStr>) -> Result<()> {
         // spans are u32: the names' total must stay below 4 GB
-        let span = u32::try_from(self.text.len() + rel.len())
+        let len = folder.len() + name.len();
+        let span = u32::try_from(self.text.len() + len)
             .ok()
-            .map(|end| (end - rel.len() as u32, rel.len() as u32));
+            .map(|end| (end - len as u32, len as u32));
         let Some((start, len)) = span else {
             bail!("more than 4 GB of input file names: split the input folder");
         };
-        let os = path.strip_prefix(dir).ok().map(Path::as_os_str);
-        if let Some(os) = os.filter(|os| os.to_str() != Some(rel)) {
+        if let Some(os) = os {
             self.os.push((start, Box::from(os)));
         }
-        self.text.push_str(rel);
+        self.text.push_str(folder);
+        self.text.push_str(name);
         self.spans.push((start, len));
         Ok(())
     }
@@ -484,13 +486,6 @@ impl Inputs {
 
     fn iter(&self) -> impl Iterator<Item = Input<'_>> + '_ {
         (0..self.len()).map(|i| self.get(i))
-    }
-
-    /// Puts the files in order of their relative paths.
-    fn sort(&mut self) {
-        let mut spans = std::mem::take(&mut self.spans);
-        spans.sort_by(|&a, &b| self.rel(a).cmp(self.rel(b)));
-        self.spans = spans;
     }
 }
 
@@ -526,73 +521,137 @@ pub fn article_paths(dir: &Path) -> Result<(Vec<PathBuf>, Vec<String>)> {
 }
 
 fn walk(dir: &Path, warnings: &mut Vec<String>) -> Result<Inputs> {
-    use std::os::unix::fs::MetadataExt;
-    let mut out = Inputs::default();
-    let mut seen_dirs = std::collections::HashSet::new();
+    let mut walk = Walk {
+        out: Inputs::default(),
+        seen_dirs: std::collections::HashSet::new(),
+        warnings,
+    };
     if let Ok(m) = fs::metadata(dir) {
-        seen_dirs.insert((m.dev(), m.ino()));
+        walk.seen(&m);
     }
-    let mut stack = vec![(dir.to_path_buf(), String::new())];
-    while let Some((abs, rel)) = stack.pop() {
-        let entries = match fs::read_dir(&abs) {
+    walk.folder(dir, "", None)?;
+    Ok(walk.out)
+}
+
+/// The state of [`walk`].
+struct Walk<'a> {
+    out: Inputs,
+    /// (device, inode) of every folder listed, so a link loop lists nothing twice.
+    seen_dirs: std::collections::HashSet<(u64, u64)>,
+    warnings: &'a mut Vec<String>,
+}
+
+/// An entry of a folder being walked.
+struct Listed {
+    /// The name as written to the outputs, with a `/` after a folder's: a folder's
+    /// entries sort by these keys as their whole relative paths do, so sorting each
+    /// folder and taking a folder's articles at its place gives the paths' order.
+    key: String,
+    /// The name on disk, when it is not `key` (a name that is not UTF-8).
+    os: Option<std::ffi::OsString>,
+    /// A folder (or a link to one): its path.
+    dir: Option<PathBuf>,
+}
+
+impl Walk<'_> {
+    /// Is this the first time the walk meets this folder?
+    fn seen(&mut self, m: &fs::Metadata) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        self.seen_dirs.insert((m.dev(), m.ino()))
+    }
+
+    /// Adds the articles under folder `abs`, named `rel` in the outputs (empty for the
+    /// input folder, else ending in `/`) and `os` on disk under the input folder when
+    /// that is not `rel`.
+    fn folder(&mut self, abs: &Path, rel: &str, os: Option<&Path>) -> Result<()> {
+        let entries = match fs::read_dir(abs) {
             Ok(e) => e,
             Err(e) if rel.is_empty() => {
                 return Err(e)
                     .with_context(|| format!("cannot read input folder {}", abs.display()))
             }
             Err(e) => {
-                warnings.push(format!(
+                self.warnings.push(format!(
                     "{}: cannot read folder ({e}); skipped",
                     abs.display()
                 ));
-                continue;
+                return Ok(());
             }
         };
+        let mut list: Vec<Listed> = Vec::new();
         for entry in entries.flatten() {
-            let path = entry.path();
-            let name = file_name(&entry.file_name());
-            if name.starts_with('.') {
+            let (mut key, name_os) = match entry.file_name().into_string() {
+                Ok(name) => (name, None),
+                Err(name) => (file_name(&name), Some(name)),
+            };
+            if key.starts_with('.') {
                 continue;
             }
-            let child = if rel.is_empty() {
-                name.clone()
-            } else {
-                format!("{rel}/{name}")
-            };
             // a plain file needs no stat here (the folder listing gives its type, and
             // the stat for its size and time comes later, in parallel); folders and
             // links are looked at through the link
-            let plain = entry.file_type().is_ok_and(|t| t.is_file());
-            if plain {
-                if name.ends_with(".txt") {
-                    out.push(dir, &path, &child)?;
+            if entry.file_type().is_ok_and(|t| t.is_file()) {
+                if key.ends_with(".txt") {
+                    let (os, dir) = (name_os, None);
+                    list.push(Listed { key, os, dir });
                 }
                 continue;
             }
+            let path = entry.path();
             match fs::metadata(&path) {
                 Ok(m) if m.is_dir() => {
-                    // a link back to a folder already walked would list its articles again
-                    if seen_dirs.insert((m.dev(), m.ino())) {
-                        stack.push((path, child));
-                    } else {
-                        warnings.push(format!(
-                            "{}: folder already read (a link loop?); skipped",
-                            path.display()
-                        ));
-                    }
+                    key.push('/');
+                    let (os, dir) = (name_os, Some(path));
+                    list.push(Listed { key, os, dir });
                 }
-                Ok(_) if name.ends_with(".txt") => out.push(dir, &path, &child)?,
+                Ok(_) if key.ends_with(".txt") => {
+                    let (os, dir) = (name_os, None);
+                    list.push(Listed { key, os, dir });
+                }
                 Ok(_) => {}
-                Err(e) if name.ends_with(".txt") => warnings.push(format!(
+                Err(e) if key.ends_with(".txt") => self.warnings.push(format!(
                     "{}: cannot open ({e}; a broken link?); skipped",
                     path.display()
                 )),
                 Err(_) => {}
             }
         }
+        // two names on disk can share a name in the outputs ("\xff" escaped, and those
+        // four characters): then the bytes on disk decide, so the order is total
+        fn disk(e: &Listed) -> &[u8] {
+            e.os.as_ref()
+                .map_or(e.key.as_bytes(), |os| os.as_encoded_bytes())
+        }
+        list.sort_unstable_by(|a, b| a.key.cmp(&b.key).then_with(|| disk(a).cmp(disk(b))));
+        for e in list {
+            let name = e.key.strip_suffix('/').unwrap_or(&e.key);
+            // on disk the path differs from its name in the outputs below a folder that
+            // does, or where its own name is not UTF-8
+            let os = match (os, &e.os) {
+                (None, None) => None,
+                (folder, own) => {
+                    let folder = folder.unwrap_or(Path::new(rel.trim_end_matches('/')));
+                    Some(folder.join(own.as_deref().unwrap_or(name.as_ref())))
+                }
+            };
+            let Some(dir) = e.dir else {
+                self.out
+                    .push(rel, &e.key, os.as_deref().map(Path::as_os_str))?;
+                continue;
+            };
+            // a link back to a folder already walked would list its articles again
+            let first = fs::metadata(&dir).is_ok_and(|m| self.seen(&m));
+            if first {
+                self.folder(&dir, &format!("{rel}{}", e.key), os.as_deref())?;
+            } else {
+                self.warnings.push(format!(
+                    "{}: folder already read (a link loop?); skipped",
+                    dir.display()
+                ));
+            }
+        }
+        Ok(())
     }
-    out.sort();
-    Ok(out)
 }
 
 /// A file name as UTF-8; bytes that are not UTF-8 are written `\xNN`, so two names that
@@ -1580,37 +1639,69 @@ mod tests {
     use super::*;
 
     #[test]
-    fn inputs_keep_each_path_and_its_form_on_disk_in_path_order() {
+    fn the_walk_lists_articles_in_path_order_with_their_form_on_disk() {
         use std::os::unix::ffi::OsStrExt;
-        let dir = Path::new("/in");
-        let mut inputs = Inputs::default();
-        // (name in the outputs, name on disk)
-        let files: [(&str, &[u8]); 4] = [
-            ("b/2.txt", b"b/2.txt"),
-            ("a\\xff.txt", b"a\xff.txt"),
-            ("b-1.txt", b"b-1.txt"),
-            ("a.txt", b"a.txt"),
+        let Ok(dir) = tempfile::tempdir() else {
+            panic!("no temporary folder");
+        };
+        let root = dir.path();
+        // names whose order as whole paths differs from a plain sort of each folder's
+        // names: '-' < '/' < '0' < '_', a folder named like a file, names not UTF-8 (in a
+        // file's name and in a folder's), and what the walk leaves out
+        let files: [&[u8]; 14] = [
+            b"b/2.txt",
+            b"b-1.txt",
+            b"b0.txt",
+            b"b_/x.txt",
+            b"b.txt",
+            b"a\\xff.txt",
+            b"a\xff.txt",
+            b"a.txt",
+            b"a.txt.d/y.txt",
+            b"c\xfe/d/z.txt",
+            b"c\xfe/e.txt",
+            b"c/.hidden.txt",
+            b".skip/w.txt",
+            b"notes.md",
         ];
-        for (rel, disk) in files {
-            let path = dir.join(std::ffi::OsStr::from_bytes(disk));
-            assert!(inputs.push(dir, &path, rel).is_ok());
+        for f in files {
+            let path = root.join(std::ffi::OsStr::from_bytes(f));
+            if let Some(parent) = path.parent() {
+                assert!(fs::create_dir_all(parent).is_ok());
+            }
+            assert!(fs::write(&path, "x").is_ok());
         }
-        inputs.sort();
+        let mut warnings = Vec::new();
+        let inputs = match walk(root, &mut warnings) {
+            Ok(i) => i,
+            Err(e) => panic!("{e}"),
+        };
+        assert!(warnings.is_empty(), "{warnings:?}");
         let got: Vec<(&str, Option<&[u8]>)> = inputs
             .iter()
             .map(|i| (i.rel, i.os.map(|os| os.as_bytes())))
             .collect();
-        let want: Vec<(&str, Option<&[u8]>)> = vec![
+        let mut want: Vec<(&str, Option<&[u8]>)> = vec![
             ("a.txt", None),
+            ("a.txt.d/y.txt", None),
+            ("a\\xff.txt", None),
             ("a\\xff.txt", Some(b"a\xff.txt")),
             ("b-1.txt", None),
+            ("b.txt", None),
             ("b/2.txt", None),
+            ("b0.txt", None),
+            ("b_/x.txt", None),
+            ("c\\xfe/d/z.txt", Some(b"c\xfe/d/z.txt")),
+            ("c\\xfe/e.txt", Some(b"c\xfe/e.txt")),
         ];
+        // the order of whole paths, by bytes (the two "a\\xff.txt" are one name in the
+        // outputs and two on disk: the one whose name on disk is that text comes first)
+        want.sort();
         assert_eq!(got, want);
-        assert_eq!(
-            inputs.get(1).abs(dir),
-            dir.join(std::ffi::OsStr::from_bytes(b"a\xff.txt"))
-        );
+        for i in inputs.iter() {
+            let on_disk = i.abs(root);
+            assert!(on_disk.is_file(), "{}", on_disk.display());
+        }
     }
 
     /// The shipped engine, a temporary input folder and a full run's configuration of it.
@@ -1644,7 +1735,7 @@ mod tests {
         assert!(fs::write(dir.path().join("a.txt"), text).is_ok());
         let mut inputs = Inputs::default();
         for rel in ["a.txt", "gone.txt"] {
-            assert!(inputs.push(dir.path(), &dir.path().join(rel), rel).is_ok());
+            assert!(inputs.push("", rel, None).is_ok());
         }
         let Some(stamp) = stat(&dir.path().join("a.txt")) else {
             panic!("cannot stat a.txt");
@@ -1781,9 +1872,7 @@ mod tests {
                 _ => format!("Story {k}. {}\n", sentences[k % 3]).into_bytes(),
             };
             assert!(fs::write(dir.path().join(&rel), body).is_ok());
-            assert!(inputs
-                .push(dir.path(), &dir.path().join(&rel), &rel)
-                .is_ok());
+            assert!(inputs.push("", &rel, None).is_ok());
         }
         let jobs: Vec<Job> = (0..n)
             .map(|i| Job {
