@@ -1,9 +1,10 @@
-//! Gazetteer: `gazetteers/*.tsv` -> [`Gazetteer`] (entities, one automaton, word lists).
+//! Gazetteer: `gazetteers/*.tsv` -> [`Gazetteer`] (entities, one dictionary, word lists).
 //!
 //! Countries, organisations and people are read from their files, every alias becomes a
-//! pattern of one leftmost-longest, ASCII-case-insensitive Aho-Corasick automaton built
-//! once per run, and each pattern keeps the case rule that [`crate::tag`] checks on a
-//! match: acronyms match exactly, other aliases need a capital wherever the alias has one.
+//! pattern of one leftmost-longest, ASCII-case-insensitive dictionary (a trie walked at
+//! word starts, or an Aho-Corasick automaton where names may start anywhere) built once
+//! per run, and each pattern keeps the case rule that [`crate::tag`] checks on a match:
+//! acronyms match exactly, other aliases need a capital wherever the alias has one.
 //! Two entities that claim the same alias are a configuration error naming both lines.
 
 use crate::datafile::{list, opt, DataFile};
@@ -143,13 +144,10 @@ pub struct Gazetteer {
     pub entities: Vec<Entity>,
     /// For each automaton pattern, its spellings (several when they differ only in case).
     pub patterns: Vec<Vec<Candidate>>,
-    automaton: nfa::contiguous::NFA,
     /// The same aliases as a trie, which the tagger walks anchored at word starts.
     trie: Trie,
-    /// The bytes a match that passes its case rule can start with (see
-    /// [`Gazetteer::openers`]); `None` when some alias starts with a character that is
-    /// no letter or digit.
-    openers: Option<[bool; 256]>,
+    /// Where the tagger looks for names.
+    starts: Starts,
     /// The first bytes of every alias, to turn down most word starts without a walk.
     prefixes: Prefixes,
     titles: HashSet<String>,
@@ -201,10 +199,21 @@ fn facts_of(entities: &[Entity], find: impl Fn(&str) -> Option<u32>) -> Vec<Fact
         .collect()
 }
 
-/// The run's automaton over all aliases: leftmost-longest, ASCII case folded, for
-/// unanchored searches (when some alias opens with punctuation, so a name may start
-/// anywhere; tests compare the tagger's anchored walks of [`Trie`] with it). A contiguous
-/// NFA: a megabyte where a DFA takes tens, built in a tenth of the time.
+/// Where the tagger looks for names: at word starts (the usual case) or anywhere.
+#[derive(Debug, Clone)]
+pub enum Starts {
+    /// Only at word starts whose first byte is `true` here: the bytes a match that
+    /// passes its case rule can start with (see [`Gazetteer::openers`]).
+    Words([bool; 256]),
+    /// Anywhere, because some alias starts with a character that is no letter or digit:
+    /// an unanchored search of this automaton over all aliases.
+    Anywhere(nfa::contiguous::NFA),
+}
+
+/// An automaton over all aliases: leftmost-longest, ASCII case folded, for unanchored
+/// searches (a run needs one only when some alias opens with punctuation, so a name may
+/// start anywhere; tests compare the tagger's anchored walks of [`Trie`] with it). A
+/// contiguous NFA: a megabyte where a DFA takes tens, built in a tenth of the time.
 fn run_automaton<'a>(
     aliases: impl IntoIterator<Item = &'a str>,
 ) -> Result<nfa::contiguous::NFA, String> {
@@ -776,24 +785,29 @@ impl Gazetteer {
         if !b.errors.is_empty() {
             return Err(Errors(b.errors));
         }
-        let automaton =
-            run_automaton(b.patterns.iter().map(|c| c[0].alias.as_str())).map_err(|e| {
-                Errors(vec![Error::file(
-                    &src.countries.path,
-                    format!("automaton: {e}"),
-                )])
-            })?;
+        // the automaton only where a run searches with it: it took ~35 ms, more than
+        // half of the loading, on every start
+        let starts = match openers(&b.patterns) {
+            Some(openers) => Starts::Words(openers),
+            None => Starts::Anywhere(
+                run_automaton(b.patterns.iter().map(|c| c[0].alias.as_str())).map_err(|e| {
+                    Errors(vec![Error::file(
+                        &src.countries.path,
+                        format!("automaton: {e}"),
+                    )])
+                })?,
+            ),
+        };
         let trie = Trie::new(b.patterns.iter().map(|c| c[0].alias.as_bytes()))
             .map_err(|e| Errors(vec![Error::file(&src.countries.path, e)]))?;
         let facts = facts_of(&b.entities, |id| b.by_id.get(id).copied());
         Ok(Gazetteer {
             facts,
             trie,
-            openers: openers(&b.patterns),
+            starts,
             prefixes: Prefixes::new(b.patterns.iter().map(|c| c[0].alias.as_bytes())),
             entities: b.entities,
             patterns: b.patterns,
-            automaton,
             titles,
             given_names: WordTable::new(given_names.into_iter().map(|w| (w.into_bytes(), ()))),
             roles: WordTable::new(roles),
@@ -801,9 +815,20 @@ impl Gazetteer {
         })
     }
 
-    /// The automaton over all aliases (pattern ids index [`Gazetteer::patterns`]).
-    pub fn automaton(&self) -> &nfa::contiguous::NFA {
-        &self.automaton
+    /// Where the tagger looks for names.
+    pub fn starts(&self) -> &Starts {
+        &self.starts
+    }
+
+    /// An unanchored automaton over all aliases (pattern ids index
+    /// [`Gazetteer::patterns`]): the run's own, or one built now when the run has none
+    /// (tests and tools compare the trie's walks with it).
+    pub fn automaton(&self) -> Result<std::borrow::Cow<'_, nfa::contiguous::NFA>, String> {
+        match &self.starts {
+            Starts::Anywhere(a) => Ok(std::borrow::Cow::Borrowed(a)),
+            Starts::Words(_) => run_automaton(self.patterns.iter().map(|c| c[0].alias.as_str()))
+                .map(std::borrow::Cow::Owned),
+        }
     }
 
     /// What gazetteer entity `e` is (from a compact table: the tagger asks for every hit).
@@ -822,7 +847,10 @@ impl Gazetteer {
     /// some alias opens with a character that is no letter or digit: then a name could
     /// start anywhere, not only at the start of a word.
     pub fn openers(&self) -> Option<&[bool; 256]> {
-        self.openers.as_ref()
+        match &self.starts {
+            Starts::Words(openers) => Some(openers),
+            Starts::Anywhere(_) => None,
+        }
     }
 
     /// Could an alias start at byte `at` of `bytes`? False only when none can, so the
@@ -1190,9 +1218,10 @@ pub(crate) mod tests {
         let text = "india, INDIA and the United States of America; Putin met Kim Jong Un \
                     in New Delhi (not Indiana) while the U.S. and Russia's envoys waited";
         // the run's automaton, searched the plain way: every leftmost-longest match
+        let ac = g.automaton().unwrap_or_else(|e| panic!("{e}"));
         let mut want = 0;
         let mut at = 0;
-        while let Some(m) = find(g.automaton(), text, at) {
+        while let Some(m) = find(&*ac, text, at) {
             want += 1;
             at = m.end();
         }
@@ -1283,6 +1312,7 @@ pub(crate) mod tests {
     #[test]
     fn trie_walks_find_what_the_automaton_finds_in_the_sample_articles() {
         let g = shipped();
+        let ac = g.automaton().unwrap_or_else(|e| panic!("{e}"));
         let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("articles")];
         let mut hits = 0;
         while let Some(dir) = dirs.pop() {
@@ -1294,7 +1324,7 @@ pub(crate) mod tests {
                 }
                 let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{e}"));
                 for at in 0..=bytes.len() {
-                    let want = longest_at(g.automaton(), &bytes, at);
+                    let want = longest_at(&*ac, &bytes, at);
                     assert_eq!(
                         g.trie().longest_at(&bytes, at),
                         want,
@@ -1321,10 +1351,11 @@ pub(crate) mod tests {
             ),
         ) {
             let g = small();
+            let ac = g.automaton().unwrap_or_else(|e| panic!("{e}"));
             let text = pieces.concat();
             let bytes = text.as_bytes();
             for at in 0..=bytes.len() {
-                let want = longest_at(g.automaton(), bytes, at);
+                let want = longest_at(&*ac, bytes, at);
                 proptest::prop_assert_eq!(g.trie().longest_at(bytes, at), want, "{:?} at {}", text, at);
             }
         }

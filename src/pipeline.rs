@@ -81,22 +81,34 @@ impl Engine {
     /// Loads and compiles everything in a gazetteer folder; any bad row stops here.
     pub fn load(dir: &Path) -> Result<Engine> {
         gazetteer_folder(dir)?;
-        // the automaton and the rule matchers compile independently: build them side by side
-        let (gazetteer, rules) = rayon::join(|| Gazetteer::load(dir), || Rules::load(dir));
+        // the gazetteer, the rules and the rest compile independently: side by side
+        let (gazetteer, (rules, rest)) = rayon::join(
+            || Gazetteer::load(dir),
+            || {
+                rayon::join(
+                    || Rules::load(dir),
+                    || -> Result<(Normaliser, String)> {
+                        let bp = crate::datafile::DataFile::read(dir, "boilerplate.tsv")?;
+                        let ab = crate::datafile::DataFile::read(dir, "abbreviations.txt")?;
+                        Ok((Normaliser::new(&bp, &ab)?, fingerprint(dir)?))
+                    },
+                )
+            },
+        );
+        // errors as when these ran one after another: the gazetteer's and the rules'
+        // together, then the rest
         let (gazetteer, rules) = match (gazetteer, rules) {
             (Ok(g), Ok(r)) => (g, r),
             (Err(g), Err(r)) => bail!("{g}\n{r}"),
             (Err(e), _) => bail!("{e}"),
             (_, Err(e)) => bail!("{e}"),
         };
-        let bp = crate::datafile::DataFile::read(dir, "boilerplate.tsv")?;
-        let ab = crate::datafile::DataFile::read(dir, "abbreviations.txt")?;
-        let normaliser = Normaliser::new(&bp, &ab)?;
+        let (normaliser, fingerprint) = rest?;
         Ok(Engine {
             normaliser,
             gazetteer,
             rules,
-            fingerprint: fingerprint(dir)?,
+            fingerprint,
         })
     }
 

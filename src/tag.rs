@@ -9,10 +9,11 @@
 //! to be unambiguous or to follow the full name in the same article, and "the Indian
 //! premier" stands for the last Indian person named, or for India.
 
-use crate::gazetteer::{find, Cue, Entity, Form, Gazetteer, Kind, Target};
+use crate::gazetteer::{find, Cue, Entity, Form, Gazetteer, Kind, Starts, Target};
 use crate::normalise::Doc;
 use crate::swar::{alnum_high, gather_high, in_range_high, word8, HIGH};
 use crate::trie::Trie;
+use aho_corasick::nfa;
 use memchr::memrchr;
 use std::cell::Cell;
 
@@ -575,9 +576,9 @@ pub fn slug(name: &str) -> String {
 /// word it starts in, where no hit can start either.
 #[inline(never)]
 fn scan<'g>(text: &str, gaz: &'g Gazetteer) -> Vec<Hit<'g>> {
-    match gaz.openers() {
-        Some(openers) => scan_word_starts(text, gaz, gaz.trie(), openers),
-        None => scan_everywhere(text, gaz),
+    match gaz.starts() {
+        Starts::Words(openers) => scan_word_starts(text, gaz, gaz.trie(), openers),
+        Starts::Anywhere(ac) => scan_everywhere(text, gaz, ac),
     }
 }
 
@@ -691,8 +692,7 @@ const BYTE_CLASS: [u8; 256] = {
 
 /// [`scan`] for gazetteers with an alias that does not start with a letter or digit:
 /// one unanchored leftmost-longest search over the whole text.
-fn scan_everywhere<'g>(text: &str, gaz: &'g Gazetteer) -> Vec<Hit<'g>> {
-    let ac = gaz.automaton();
+fn scan_everywhere<'g>(text: &str, gaz: &'g Gazetteer, ac: &nfa::contiguous::NFA) -> Vec<Hit<'g>> {
     let mut hits = Vec::with_capacity(text.len() / 32);
     let mut at = 0;
     while at < text.len() {
@@ -964,8 +964,9 @@ mod tests {
     /// resume one character after the start of every match that is turned down.
     fn scan_one_step<'g>(text: &str, gaz: &'g Gazetteer) -> Vec<(usize, usize, &'g Target)> {
         let mut hits = Vec::new();
+        let ac = gaz.automaton().unwrap_or_else(|e| panic!("{e}"));
         let mut at = 0;
-        while let Some(m) = find(gaz.automaton(), text, at) {
+        while let Some(m) = find(&*ac, text, at) {
             let (s, e) = (m.start(), m.end());
             let whole = !word_char_before(text, s) && !word_char_after(text, e);
             let cand = gaz.patterns[m.pattern().as_usize()]
