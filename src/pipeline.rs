@@ -539,10 +539,16 @@ fn walk(dir: &Path, warnings: &mut Vec<String>) -> Result<Inputs> {
         warnings,
     };
     if let Ok(m) = fs::metadata(dir) {
-        walk.seen(&m);
+        walk.seen_dirs.insert(folder_id(&m));
     }
     walk.folder(dir, "", None)?;
     Ok(walk.out)
+}
+
+/// A folder's (device, inode): the same for every path that leads to it.
+fn folder_id(m: &fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (m.dev(), m.ino())
 }
 
 /// The state of [`walk`].
@@ -561,17 +567,11 @@ struct Listed {
     key: String,
     /// The name on disk, when it is not `key` (a name that is not UTF-8).
     os: Option<std::ffi::OsString>,
-    /// A folder (or a link to one): its path.
-    dir: Option<PathBuf>,
+    /// A folder (or a link to one): its path and (device, inode).
+    dir: Option<(PathBuf, (u64, u64))>,
 }
 
 impl Walk<'_> {
-    /// Is this the first time the walk meets this folder?
-    fn seen(&mut self, m: &fs::Metadata) -> bool {
-        use std::os::unix::fs::MetadataExt;
-        self.seen_dirs.insert((m.dev(), m.ino()))
-    }
-
     /// Adds the articles under folder `abs`, named `rel` in the outputs (empty for the
     /// input folder, else ending in `/`) and `os` on disk under the input folder when
     /// that is not `rel`.
@@ -613,7 +613,7 @@ impl Walk<'_> {
             match fs::metadata(&path) {
                 Ok(m) if m.is_dir() => {
                     key.push('/');
-                    let (os, dir) = (name_os, Some(path));
+                    let (os, dir) = (name_os, Some((path, folder_id(&m))));
                     list.push(Listed { key, os, dir });
                 }
                 Ok(_) if key.ends_with(".txt") => {
@@ -646,14 +646,13 @@ impl Walk<'_> {
                     Some(folder.join(own.as_deref().unwrap_or(name.as_ref())))
                 }
             };
-            let Some(dir) = e.dir else {
+            let Some((dir, id)) = e.dir else {
                 self.out
                     .push(rel, &e.key, os.as_deref().map(Path::as_os_str))?;
                 continue;
             };
             // a link back to a folder already walked would list its articles again
-            let first = fs::metadata(&dir).is_ok_and(|m| self.seen(&m));
-            if first {
+            if self.seen_dirs.insert(id) {
                 self.folder(&dir, &format!("{rel}{}", e.key), os.as_deref())?;
             } else {
                 self.warnings.push(format!(
