@@ -602,31 +602,31 @@ impl Walk<'_> {
             // a plain file needs no stat here (the folder listing gives its type, and
             // the stat for its size and time comes later, in parallel); folders and
             // links are looked at through the link
-            if entry.file_type().is_ok_and(|t| t.is_file()) {
-                if key.ends_with(".txt") {
-                    let (os, dir) = (name_os, None);
-                    list.push(Listed { key, os, dir });
+            let dir = if entry.file_type().is_ok_and(|t| t.is_file()) {
+                None
+            } else {
+                let path = entry.path();
+                match fs::metadata(&path) {
+                    Ok(m) if m.is_dir() => Some((path, folder_id(&m))),
+                    Ok(_) => None,
+                    Err(e) => {
+                        if key.ends_with(".txt") {
+                            self.warnings.push(format!(
+                                "{}: cannot open ({e}; a broken link?); skipped",
+                                path.display()
+                            ));
+                        }
+                        continue;
+                    }
                 }
-                continue;
+            };
+            match dir {
+                Some(_) => key.push('/'),
+                None if !key.ends_with(".txt") => continue,
+                None => {}
             }
-            let path = entry.path();
-            match fs::metadata(&path) {
-                Ok(m) if m.is_dir() => {
-                    key.push('/');
-                    let (os, dir) = (name_os, Some((path, folder_id(&m))));
-                    list.push(Listed { key, os, dir });
-                }
-                Ok(_) if key.ends_with(".txt") => {
-                    let (os, dir) = (name_os, None);
-                    list.push(Listed { key, os, dir });
-                }
-                Ok(_) => {}
-                Err(e) if key.ends_with(".txt") => self.warnings.push(format!(
-                    "{}: cannot open ({e}; a broken link?); skipped",
-                    path.display()
-                )),
-                Err(_) => {}
-            }
+            let os = name_os;
+            list.push(Listed { key, os, dir });
         }
         // two names on disk can share a name in the outputs ("\xff" escaped, and those
         // four characters): then the bytes on disk decide, so the order is total
