@@ -234,7 +234,6 @@ fn prepare(
     let Prep {
         ents: pair_scratch,
         a,
-        b,
     } = prep;
     let mut ctx = Context::default();
     let mut m = 0;
@@ -249,21 +248,35 @@ fn prepare(
         // nothing for later anaphors either
         let text = &doc.text[span.clone()];
         if ms.len() >= 2 || rules.may_pair(text, ms.len(), |at| opens(&text[..at])) {
-            tokens(&doc.text, span.clone(), ms, gaz, &rules.lexicon, a);
-            // each step writes to the other buffer only when it changes something
-            if resolve(a, &mut ctx, gaz, rules, b) {
-                std::mem::swap(a, b);
-            }
-            if drop_appositions(a, rules, b) {
-                std::mem::swap(a, b);
-            }
-            if rules.debug || has_pair(a, gaz, pair_scratch) {
-                let start = kept.toks.len();
+            // the tokens go straight to the end of `kept`, and leave it unless the
+            // sentence may give a relation; each step writes to `a` only when it changes
+            // something, and its tokens then replace the sentence's
+            let start = kept.toks.len();
+            tokens(
+                &doc.text,
+                span.clone(),
+                ms,
+                gaz,
+                &rules.lexicon,
+                &mut kept.toks,
+            );
+            let replace = |kept: &mut KeptSentences, a: &[Tok]| {
+                kept.toks.truncate(start);
                 kept.toks.extend_from_slice(a);
+            };
+            if resolve(&kept.toks[start..], &mut ctx, gaz, rules, a) {
+                replace(kept, a);
+            }
+            if drop_appositions(&kept.toks[start..], rules, a) {
+                replace(kept, a);
+            }
+            if rules.debug || has_pair(&kept.toks[start..], gaz, pair_scratch) {
                 kept.sentences.push((di, si, start..kept.toks.len()));
                 if kept.toks.len() >= KEPT_TOKENS {
                     second_pass(kept);
                 }
+            } else {
+                kept.toks.truncate(start);
             }
         }
         update(&mut ctx, &doc.text, span.start, ms, gaz);
@@ -275,9 +288,8 @@ fn prepare(
 struct Prep {
     /// Entities of a sentence, for [`has_pair`].
     ents: Vec<u32>,
-    /// A sentence's tokens, and the other buffer of the steps that may change them.
+    /// A sentence's tokens as a step that changes them leaves them.
     a: Vec<Tok>,
-    b: Vec<Tok>,
 }
 
 /// Buffers reused from sentence to sentence and batch to batch.
@@ -343,7 +355,8 @@ const CLASS: [u8; 256] = {
     t
 };
 
-/// Splits a sentence into skeleton tokens; mentions become entity tokens.
+/// Splits a sentence into skeleton tokens, appended to `out` after what it holds;
+/// mentions become entity tokens.
 fn tokens(
     text: &str,
     span: Range<usize>,
@@ -354,7 +367,8 @@ fn tokens(
 ) {
     let g = &lex.grammar;
     let bytes = text.as_bytes();
-    out.clear();
+    // the sentence's first token: the tokens before it are not this sentence's
+    let base = out.len();
     let push = |out: &mut Vec<Tok>, span: Range<usize>, walk: Walk, clause_break: bool| {
         out.push(Tok {
             token: Token::from_walk(walk, clause_break),
@@ -375,7 +389,7 @@ fn tokens(
             }
             next = ms.get(mi).map_or(end, |m| m.start);
             if next == i {
-                entity(text, &ms[mi], gaz, g, out);
+                entity(text, &ms[mi], gaz, g, out, base);
                 i = ms[mi].end;
                 mi += 1;
                 next = ms.get(mi).map_or(end, |m| m.start);
@@ -465,16 +479,17 @@ fn has_pair(toks: &[Tok], gaz: &Entities, ents: &mut Vec<u32>) -> bool {
 }
 
 /// An entity token; "met President Trump": a title (and "the") before a person
-/// belongs to the name.
-fn entity(text: &str, m: &Mention, gaz: &Entities, g: &Grammar, out: &mut Vec<Tok>) {
+/// belongs to the name. Tokens before `base` (an earlier sentence's) stay.
+fn entity(text: &str, m: &Mention, gaz: &Entities, g: &Grammar, out: &mut Vec<Tok>, base: usize) {
+    let last = |out: &Vec<Tok>| out[base..].last().cloned();
     if is_kind(gaz, m.entity, Kind::Person) {
-        while out.last().is_some_and(|t| {
+        while last(out).is_some_and(|t| {
             t.ent.is_none() && t.synthetic.is_none() && gaz.gaz.is_title_word(&text[t.span.clone()])
         }) {
             out.pop();
         }
     }
-    if out.last().is_some_and(|t| t.token.is(g.the)) {
+    if last(out).is_some_and(|t| t.token.is(g.the)) {
         out.pop();
     }
     out.push(Tok {
@@ -1119,6 +1134,42 @@ mod tests {
             let got: Vec<&str> = out.iter().map(|t| t.text(text)).collect();
             assert_eq!(got, want, "{text}");
         }
+    }
+
+    #[test]
+    fn tokens_of_a_sentence_leave_the_sentence_before_alone() {
+        // a title (and "the") before a person belongs to the name, but not when it ends
+        // the sentence before, whose tokens `tokens` appends after
+        let (g, r) = (small(), rules());
+        let ents = Entities {
+            gaz: &g,
+            extra: &[],
+        };
+        let text = "thanked the President Gabriel Boric met";
+        let boric = Mention {
+            start: 22,
+            end: 35,
+            entity: g.find("gabriel-boric").expect("in the small gazetteer"),
+            sentence: 1,
+            form: crate::gazetteer::Form::Name,
+        };
+        let mut out = Vec::new();
+        tokens(text, 0..21, &[], &ents, &r.lexicon, &mut out);
+        tokens(
+            text,
+            22..text.len(),
+            std::slice::from_ref(&boric),
+            &ents,
+            &r.lexicon,
+            &mut out,
+        );
+        let got: Vec<&str> = out.iter().map(|t| t.text(text)).collect();
+        assert_eq!(got, ["thanked", "the", "President", "Gabriel Boric", "met"]);
+        // within one sentence the title and "the" join the name
+        let mut out = Vec::new();
+        tokens(text, 0..text.len(), &[boric], &ents, &r.lexicon, &mut out);
+        let got: Vec<&str> = out.iter().map(|t| t.text(text)).collect();
+        assert_eq!(got, ["thanked", "Gabriel Boric", "met"]);
     }
 
     struct Case {
