@@ -866,7 +866,7 @@ pub fn run(cfg: &Config) -> Result<Summary> {
             })
             .collect()
     };
-    // the buffers of reused rows go back from the writer, so their pages stay mapped
+    // the buffers of reused rows go back from the writer (see `Spare`)
     let spare = Spare::default();
     std::thread::scope(|scope| -> Result<()> {
         // room for a chunk's batches (four chunks' were no faster, and a +1% rerun's

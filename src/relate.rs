@@ -481,15 +481,14 @@ fn has_pair(toks: &[Tok], gaz: &Entities, ents: &mut Vec<u32>) -> bool {
 /// An entity token; "met President Trump": a title (and "the") before a person
 /// belongs to the name. Tokens before `base` (an earlier sentence's) stay.
 fn entity(text: &str, m: &Mention, gaz: &Entities, g: &Grammar, out: &mut Vec<Tok>, base: usize) {
-    let last = |out: &Vec<Tok>| out[base..].last().cloned();
     if is_kind(gaz, m.entity, Kind::Person) {
-        while last(out).is_some_and(|t| {
+        while out[base..].last().is_some_and(|t| {
             t.ent.is_none() && t.synthetic.is_none() && gaz.gaz.is_title_word(&text[t.span.clone()])
         }) {
             out.pop();
         }
     }
-    if last(out).is_some_and(|t| t.token.is(g.the)) {
+    if out[base..].last().is_some_and(|t| t.token.is(g.the)) {
         out.pop();
     }
     out.push(Tok {
