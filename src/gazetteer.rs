@@ -210,6 +210,12 @@ pub enum Starts {
     Anywhere(nfa::contiguous::NFA),
 }
 
+/// Each pattern's alias (its first spelling): what the trie, the prefixes and the
+/// automaton are built from, pattern `i` as number `i`.
+fn aliases(patterns: &[Vec<Candidate>]) -> impl Iterator<Item = &str> {
+    patterns.iter().map(|c| c[0].alias.as_str())
+}
+
 /// An automaton over all aliases: leftmost-longest, ASCII case folded, for unanchored
 /// searches (a run needs one only when some alias opens with punctuation, so a name may
 /// start anywhere; tests compare the tagger's anchored walks of [`Trie`] with it). A
@@ -740,7 +746,7 @@ impl Gazetteer {
         if !b.errors.is_empty() {
             return Err(Errors(b.errors));
         }
-        Ok(b.patterns.iter().map(|c| c[0].alias.clone()).collect())
+        Ok(aliases(&b.patterns).map(str::to_string).collect())
     }
 
     /// Builds the gazetteer from its sources.
@@ -789,23 +795,21 @@ impl Gazetteer {
         // half of the loading, on every start
         let starts = match openers(&b.patterns) {
             Some(openers) => Starts::Words(openers),
-            None => Starts::Anywhere(
-                run_automaton(b.patterns.iter().map(|c| c[0].alias.as_str())).map_err(|e| {
-                    Errors(vec![Error::file(
-                        &src.countries.path,
-                        format!("automaton: {e}"),
-                    )])
-                })?,
-            ),
+            None => Starts::Anywhere(run_automaton(aliases(&b.patterns)).map_err(|e| {
+                Errors(vec![Error::file(
+                    &src.countries.path,
+                    format!("automaton: {e}"),
+                )])
+            })?),
         };
-        let trie = Trie::new(b.patterns.iter().map(|c| c[0].alias.as_bytes()))
+        let trie = Trie::new(aliases(&b.patterns).map(str::as_bytes))
             .map_err(|e| Errors(vec![Error::file(&src.countries.path, e)]))?;
         let facts = facts_of(&b.entities, |id| b.by_id.get(id).copied());
         Ok(Gazetteer {
             facts,
             trie,
             starts,
-            prefixes: Prefixes::new(b.patterns.iter().map(|c| c[0].alias.as_bytes())),
+            prefixes: Prefixes::new(aliases(&b.patterns).map(str::as_bytes)),
             entities: b.entities,
             patterns: b.patterns,
             titles,
@@ -826,8 +830,7 @@ impl Gazetteer {
     pub fn automaton(&self) -> Result<std::borrow::Cow<'_, nfa::contiguous::NFA>, String> {
         match &self.starts {
             Starts::Anywhere(a) => Ok(std::borrow::Cow::Borrowed(a)),
-            Starts::Words(_) => run_automaton(self.patterns.iter().map(|c| c[0].alias.as_str()))
-                .map(std::borrow::Cow::Owned),
+            Starts::Words(_) => run_automaton(aliases(&self.patterns)).map(std::borrow::Cow::Owned),
         }
     }
 

@@ -625,8 +625,11 @@ impl Walk<'_> {
                 None if !key.ends_with(".txt") => continue,
                 None => {}
             }
-            let os = name_os;
-            list.push(Listed { key, os, dir });
+            list.push(Listed {
+                key,
+                os: name_os,
+                dir,
+            });
         }
         // two names on disk can share a name in the outputs ("\xff" escaped, and those
         // four characters): then the bytes on disk decide, so the order is total
