@@ -5,6 +5,10 @@ use std::path::PathBuf;
 /// Default `--max-bytes`: larger articles are skipped with a warning.
 pub const DEFAULT_MAX_BYTES: u64 = 16 * 1024 * 1024;
 
+/// The largest `--max-bytes` (1 GiB): offsets into an article's clean text are kept in
+/// 32 bits, and decoding invalid UTF-8 can make the text up to three times the file.
+pub const MAX_ARTICLE_BYTES: u64 = 1 << 30;
+
 /// Settings of one `newsgraph run`.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -20,7 +24,8 @@ pub struct Config {
     pub jobs: usize,
     /// No progress bar (the summary line is always printed).
     pub quiet: bool,
-    /// Articles larger than this are skipped with a warning.
+    /// Articles larger than this are skipped with a warning; at most
+    /// [`MAX_ARTICLE_BYTES`] (a larger value counts as that).
     pub max_bytes: u64,
     /// Print time spent per stage (for `make bench`).
     pub timings: bool,

@@ -4,7 +4,7 @@
 //! message says what to do), 2 bad usage.
 
 use clap::{Parser, Subcommand};
-use newsgraph::config::{today, Config, DEFAULT_MAX_BYTES};
+use newsgraph::config::{today, Config, DEFAULT_MAX_BYTES, MAX_ARTICLE_BYTES};
 use newsgraph::pipeline;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,8 +39,9 @@ enum Command {
         /// No progress bar (the one-line summary is always printed).
         #[arg(long)]
         quiet: bool,
-        /// Skip (with a warning) articles larger than this many bytes.
-        #[arg(long, default_value_t = DEFAULT_MAX_BYTES)]
+        /// Skip (with a warning) articles larger than this many bytes (at most 1 GiB).
+        #[arg(long, default_value_t = DEFAULT_MAX_BYTES,
+              value_parser = clap::value_parser!(u64).range(0..=MAX_ARTICLE_BYTES))]
         max_bytes: u64,
         /// Print the CPU time of each stage, and the writer thread's wall and CPU time.
         #[arg(long, hide = true)]

@@ -7,7 +7,7 @@
 //! write nodes and edges -> commit the set.
 //! The one place with file I/O, threads and progress.
 
-use crate::config::{is_date, Config};
+use crate::config::{is_date, Config, MAX_ARTICLE_BYTES};
 use crate::gazetteer::{Gazetteer, Kind, ScanAutomaton};
 use crate::normalise::{Doc, Normaliser};
 use crate::relate::{relate_all_with, Relation};
@@ -1462,10 +1462,10 @@ fn read(
     if shortcut.is_some_and(|p| p.size == size && p.mtime == mtime) {
         return Err(Outcome::Unchanged { size, mtime });
     }
-    if size > cfg.max_bytes {
+    let max_bytes = cfg.max_bytes.min(MAX_ARTICLE_BYTES);
+    if size > max_bytes {
         return Err(skip(format!(
-            "{size} bytes is over --max-bytes {}",
-            cfg.max_bytes
+            "{size} bytes is over --max-bytes {max_bytes}"
         )));
     }
     let file = opened.map_or_else(|| File::open(&abs), Ok);

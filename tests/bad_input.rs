@@ -442,6 +442,18 @@ fn bad_usage_exits_2() {
             "--max-bytes negative",
             &["run", "--input", i, "--output", o, "--max-bytes", "-1"],
         ),
+        (
+            "--max-bytes over 1 GiB",
+            &[
+                "run",
+                "--input",
+                i,
+                "--output",
+                o,
+                "--max-bytes",
+                "1073741825",
+            ],
+        ),
     ];
     for (name, args) in cases {
         let r = newsgraph(*args);
