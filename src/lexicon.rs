@@ -237,9 +237,11 @@ impl Lexicon {
     }
 
     /// Is the trie small enough for rows numbered in u32 (the walk [`Lexicon::step_row`]
-    /// needs)? Only a rule set of millions of distinct word beginnings is not.
+    /// needs), and shallow enough for depths in u16 (a skeleton token keeps how deep a
+    /// stem must reach in 16 bits)? Only a rule set of millions of distinct word
+    /// beginnings, or a word of 65,535 bytes, is not.
     pub fn fits(&self) -> bool {
-        !self.rows.is_empty()
+        !self.rows.is_empty() && self.depth.iter().all(|&d| d < u32::from(u16::MAX))
     }
 
     /// The row of the root, where a [`Lexicon::step_row`] walk starts.

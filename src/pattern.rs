@@ -19,7 +19,9 @@ use rustc_hash::FxHashMap as HashMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Token {
     node: Node,
-    tail: u32,
+    /// [`Walk::tail`], at most `u16::MAX`: no stem is that deep, so a longer tail
+    /// matches no stem either (and the token stays 8 bytes: tokens are copied a lot).
+    tail: u16,
     flags: u8,
 }
 
@@ -40,7 +42,7 @@ impl Token {
     pub fn from_walk(walk: Walk, clause_break: bool) -> Token {
         Token {
             node: walk.node,
-            tail: walk.tail,
+            tail: u16::try_from(walk.tail).unwrap_or(u16::MAX),
             flags: if walk.whole { WHOLE } else { 0 } | if clause_break { BREAK } else { 0 },
         }
     }
@@ -113,7 +115,7 @@ impl Lit {
             return false;
         }
         if self.stem {
-            lex.under(self.node, t.node, t.tail)
+            lex.under(self.node, t.node, t.tail.into())
         } else {
             t.is(self.node)
         }
@@ -904,7 +906,7 @@ impl WordIndex {
             }
             let range = self.stem_at[n] as usize..self.stem_at[n + 1] as usize;
             for &id in &self.stem_ids[range] {
-                if t.tail == 0 || lex.has_stem(&self.stems[id as usize], t.node, t.tail) {
+                if t.tail == 0 || lex.has_stem(&self.stems[id as usize], t.node, t.tail.into()) {
                     set(id);
                 }
             }

@@ -42,18 +42,26 @@ pub struct Relation {
     pub trigger: Range<usize>,
 }
 
-/// A token of a sentence: its skeleton token, its entity and where it stands.
+/// A token of a sentence: its skeleton token, its entity and where it stands. 24 bytes
+/// (tokens are written once and copied and read a few times each): offsets in 32 bits,
+/// which the article size limit ([`crate::config::MAX_ARTICLE_BYTES`]) leaves room for.
 #[derive(Debug, Clone)]
 struct Tok {
     /// The word (by lexicon node) or the entity marker.
     token: Token,
-    /// The entity, for entity tokens.
-    ent: Option<u32>,
-    /// Span in `Doc::text`.
-    span: Range<usize>,
-    /// The word a resolved anaphor put here; else the text at `span`.
+    /// The entity of an entity token, else [`NO_ENT`]; see [`Tok::ent`].
+    entity: u32,
+    /// Span in `Doc::text`; see [`Tok::span`].
+    start: u32,
+    end: u32,
+    /// The word a resolved anaphor put here; else the text at the span.
     synthetic: Option<Synthetic>,
 }
+
+/// [`Tok::entity`] of a token that is no entity.
+const NO_ENT: u32 = u32::MAX;
+
+const _: () = assert!(std::mem::size_of::<Tok>() == 24);
 
 /// The words a resolved anaphor puts among the tokens (one byte in a [`Tok`], where a
 /// string would take sixteen: tokens are copied and scanned a lot).
@@ -84,11 +92,38 @@ impl AsRef<Token> for Tok {
 }
 
 impl Tok {
+    fn new(
+        token: Token,
+        ent: Option<u32>,
+        span: Range<usize>,
+        synthetic: Option<Synthetic>,
+    ) -> Tok {
+        Tok {
+            token,
+            entity: ent.unwrap_or(NO_ENT),
+            start: span.start as u32,
+            end: span.end as u32,
+            synthetic,
+        }
+    }
+
+    /// The entity, for entity tokens.
+    #[inline]
+    fn ent(&self) -> Option<u32> {
+        (self.entity != NO_ENT).then_some(self.entity)
+    }
+
+    /// Span in `Doc::text`.
+    #[inline]
+    fn span(&self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
     /// The word as it stands (not lowercased), or the anaphor's stand-in word.
     fn text<'a>(&self, text: &'a str) -> &'a str {
         match self.synthetic {
             Some(w) => w.word(),
-            None => &text[self.span.clone()],
+            None => &text[self.span()],
         }
     }
 }
@@ -370,12 +405,12 @@ fn tokens(
     // the sentence's first token: the tokens before it are not this sentence's
     let base = out.len();
     let push = |out: &mut Vec<Tok>, span: Range<usize>, walk: Walk, clause_break: bool| {
-        out.push(Tok {
-            token: Token::from_walk(walk, clause_break),
-            ent: None,
+        out.push(Tok::new(
+            Token::from_walk(walk, clause_break),
+            None,
             span,
-            synthetic: None,
-        })
+            None,
+        ))
     };
     let end = span.end;
     let mut i = span.start;
@@ -460,7 +495,7 @@ fn opens(before: &str) -> bool {
 /// belong to, which rules may name instead) make an [`acceptable`] pair? `ents` is scratch.
 fn has_pair(toks: &[Tok], gaz: &Entities, ents: &mut Vec<u32>) -> bool {
     ents.clear();
-    for e in toks.iter().filter_map(|t| t.ent) {
+    for e in toks.iter().filter_map(|t| t.ent()) {
         if !ents.contains(&e) {
             if ents.iter().any(|&x| acceptable(gaz, x, e)) {
                 return true;
@@ -483,7 +518,7 @@ fn has_pair(toks: &[Tok], gaz: &Entities, ents: &mut Vec<u32>) -> bool {
 fn entity(text: &str, m: &Mention, gaz: &Entities, g: &Grammar, out: &mut Vec<Tok>, base: usize) {
     if is_kind(gaz, m.entity, Kind::Person) {
         while out[base..].last().is_some_and(|t| {
-            t.ent.is_none() && t.synthetic.is_none() && gaz.gaz.is_title_word(&text[t.span.clone()])
+            t.ent().is_none() && t.synthetic.is_none() && gaz.gaz.is_title_word(&text[t.span()])
         }) {
             out.pop();
         }
@@ -491,12 +526,7 @@ fn entity(text: &str, m: &Mention, gaz: &Entities, g: &Grammar, out: &mut Vec<To
     if out[base..].last().is_some_and(|t| t.token.is(g.the)) {
         out.pop();
     }
-    out.push(Tok {
-        token: Token::ENT,
-        ent: Some(m.entity),
-        span: m.start..m.end,
-        synthetic: None,
-    });
+    out.push(Tok::new(Token::ENT, Some(m.entity), m.start..m.end, None));
 }
 
 /// Is this an English possessive "'s" standing alone (not "'sake")?
@@ -633,7 +663,7 @@ fn drop_appositions(toks: &[Tok], rules: &Rules, out: &mut Vec<Tok>) -> bool {
     // where an apposition starting at token `i` ends (its closing comma)
     let apposition = |i: usize| {
         let opening = i >= 1
-            && toks[i - 1].ent.is_some()
+            && toks[i - 1].ent().is_some()
             && toks[i].token.is(g.comma)
             && toks.get(i + 1).is_some_and(opens);
         if !opening {
@@ -674,11 +704,13 @@ fn resolve(
 ) -> bool {
     let lex = &rules.lexicon;
     let g = &lex.grammar;
-    let synthetic = |word: Synthetic, span: &Range<usize>| Tok {
-        token: Token::from_walk(lex.walk(word.word().as_bytes()), false),
-        ent: None,
-        span: span.clone(),
-        synthetic: Some(word),
+    let synthetic = |word: Synthetic, span: &Range<usize>| {
+        Tok::new(
+            Token::from_walk(lex.walk(word.word().as_bytes()), false),
+            None,
+            span.clone(),
+            Some(word),
+        )
     };
     // writing: `out` holds the tokens before `i`, resolved
     let mut writing = false;
@@ -715,7 +747,7 @@ fn resolve(
             out.clear();
             out.extend_from_slice(&toks[..i]);
         }
-        let span = toks[i].span.start..toks[i + n - 1].span.end;
+        let span = toks[i].span().start..toks[i + n - 1].span().end;
         let now = ctx.sentence;
         let mut recent = ctx.pairs.iter().rev();
         let ents: Vec<u32> = match kind {
@@ -736,7 +768,7 @@ fn resolve(
             Anaphor::Person => out
                 .iter()
                 .rev()
-                .filter_map(|t| t.ent)
+                .filter_map(|t| t.ent())
                 .find(|&e| is_kind(gaz, e, Kind::Person))
                 .or(ctx.last_person)
                 .into_iter()
@@ -765,12 +797,7 @@ fn resolve(
                 if k > 0 {
                     out.push(synthetic(Synthetic::And, &span));
                 }
-                out.push(Tok {
-                    token: Token::ENT,
-                    ent: Some(*e),
-                    span: span.clone(),
-                    synthetic: None,
-                });
+                out.push(Tok::new(Token::ENT, Some(*e), span.clone(), None));
             }
             if phrase.ends_with(g.its) || phrase.ends_with(g.their) {
                 out.push(synthetic(Synthetic::Possessive, &span));
@@ -791,7 +818,7 @@ fn last_two_countries(toks: &[Tok], gaz: &Entities) -> Option<Vec<u32>> {
     for c in toks
         .iter()
         .rev()
-        .filter_map(|t| t.ent)
+        .filter_map(|t| t.ent())
         .filter_map(|e| gaz.country_of(e))
     {
         if !found.contains(&c) {
@@ -855,8 +882,11 @@ fn extract(
             let mut said: Option<(Range<usize>, Modality)> = None;
             let say = || {
                 let (t0, t1) = m.trigger;
-                let trigger =
-                    toks[t0].span.start..toks[t1.max(t0 + 1) - 1].span.end.max(toks[t0].span.start);
+                let trigger = toks[t0].span().start
+                    ..toks[t1.max(t0 + 1) - 1]
+                        .span()
+                        .end
+                        .max(toks[t0].span().start);
                 // from three words before the match to one word after the trigger ("signed no deal")
                 (
                     trigger,
@@ -921,7 +951,7 @@ fn extract(
 
 /// Appends the distinct entities among tokens `range` to `out` (which starts empty).
 fn ents_in(toks: &[Tok], (from, to): (usize, usize), out: &mut Vec<u32>) {
-    for e in toks[from..to].iter().filter_map(|t| t.ent) {
+    for e in toks[from..to].iter().filter_map(|t| t.ent()) {
         if !out.contains(&e) {
             out.push(e);
         }
@@ -935,7 +965,7 @@ fn show(text: &str, toks: &[Tok], from: usize, to: usize) -> String {
         if !s.is_empty() {
             s.push(' ');
         }
-        match t.ent {
+        match t.ent() {
             Some(_) => {
                 let _ = write!(s, "E{i}");
             }

@@ -357,7 +357,7 @@ impl Rules {
             errors.push(rel.error(
                 0,
                 format!(
-                    "the rules' words make a trie of {} nodes: too many to number",
+                    "the rules' words make a trie of {} nodes, or hold a word of 65,535 bytes: too large",
                     lexicon.len()
                 ),
             ));
@@ -730,6 +730,19 @@ mod tests {
                 .to_string();
             assert!(err.contains(c.want), "want {:?} in {:?}", c.want, err);
         }
+    }
+
+    #[test]
+    fn a_word_too_long_for_a_token_is_an_error() {
+        let word = "a".repeat(u16::MAX.into());
+        let head = "relation\tmeets\tundirected\tmeets\n";
+        let err = build(&format!("{head}rule\tmeets\t040\t{{A}} {word} {{B}}\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("65,535 bytes"), "{err}");
+        // one byte shorter fits
+        let word = &word[1..];
+        assert!(build(&format!("{head}rule\tmeets\t040\t{{A}} {word} {{B}}\n")).is_ok());
     }
 
     #[test]
