@@ -269,6 +269,7 @@ fn prepare(
     let Prep {
         ents: pair_scratch,
         a,
+        marks,
     } = prep;
     let mut ctx = Context::default();
     let mut m = 0;
@@ -292,17 +293,29 @@ fn prepare(
                 span.clone(),
                 ms,
                 gaz,
-                &rules.lexicon,
+                rules,
                 &mut kept.toks,
+                marks,
             );
             let replace = |kept: &mut KeptSentences, a: &[Tok]| {
                 kept.toks.truncate(start);
                 kept.toks.extend_from_slice(a);
             };
-            if resolve(&kept.toks[start..], &mut ctx, gaz, rules, a) {
+            let resolved = resolve(
+                &kept.toks[start..],
+                &marks.anaphors,
+                &mut ctx,
+                gaz,
+                rules,
+                a,
+            );
+            if resolved {
                 replace(kept, a);
             }
-            if drop_appositions(&kept.toks[start..], rules, a) {
+            // resolving may put an entity before a comma
+            if (resolved || marks.comma_after_entity)
+                && drop_appositions(&kept.toks[start..], rules, a)
+            {
                 replace(kept, a);
             }
             if rules.debug || has_pair(&kept.toks[start..], gaz, pair_scratch) {
@@ -325,6 +338,20 @@ struct Prep {
     ents: Vec<u32>,
     /// A sentence's tokens as a step that changes them leaves them.
     a: Vec<Tok>,
+    /// What [`tokens`] noticed on the way, for [`resolve`] and [`drop_appositions`].
+    marks: Marks,
+}
+
+/// What [`tokens`] notes about a sentence while it makes the tokens, so the steps after
+/// it need not look at every token again: most sentences have no anaphor and no
+/// apposition, and a note as each token is made costs less than a second look at all.
+#[derive(Default)]
+struct Marks {
+    /// The tokens (from the sentence's first) that are whole words an anaphor may start
+    /// with ([`Rules::anaphor_first`]), in order.
+    anaphors: Vec<u32>,
+    /// Whether a comma follows an entity somewhere: an apposition opens there.
+    comma_after_entity: bool,
 }
 
 /// Buffers reused from sentence to sentence and batch to batch.
@@ -391,20 +418,31 @@ const CLASS: [u8; 256] = {
 };
 
 /// Splits a sentence into skeleton tokens, appended to `out` after what it holds;
-/// mentions become entity tokens.
+/// mentions become entity tokens. `marks` is overwritten with what the tokens hold.
 fn tokens(
     text: &str,
     span: Range<usize>,
     ms: &[Mention],
     gaz: &Entities,
-    lex: &Lexicon,
+    rules: &Rules,
     out: &mut Vec<Tok>,
+    marks: &mut Marks,
 ) {
+    let lex = &rules.lexicon;
     let g = &lex.grammar;
     let bytes = text.as_bytes();
     // the sentence's first token: the tokens before it are not this sentence's
     let base = out.len();
-    let push = |out: &mut Vec<Tok>, span: Range<usize>, walk: Walk, clause_break: bool| {
+    marks.anaphors.clear();
+    marks.comma_after_entity = false;
+    let push = |out: &mut Vec<Tok>,
+                marks: &mut Marks,
+                span: Range<usize>,
+                walk: Walk,
+                clause_break: bool| {
+        if walk.whole && rules.anaphor_first.contains(walk.node) {
+            marks.anaphors.push((out.len() - base) as u32);
+        }
         out.push(Tok::new(
             Token::from_walk(walk, clause_break),
             None,
@@ -425,6 +463,11 @@ fn tokens(
             next = ms.get(mi).map_or(end, |m| m.start);
             if next == i {
                 entity(text, &ms[mi], gaz, g, out, base);
+                // the words it took in are no anaphors' any more
+                let len = (out.len() - base) as u32;
+                while marks.anaphors.last().is_some_and(|&k| k + 1 >= len) {
+                    marks.anaphors.pop();
+                }
                 i = ms[mi].end;
                 mi += 1;
                 next = ms.get(mi).map_or(end, |m| m.start);
@@ -439,13 +482,16 @@ fn tokens(
                 continue;
             }
             if b == b'\'' && is_possessive(&text[i..end]) {
-                push(out, i..i + 2, lex.walk(&bytes[i..i + 2]), false);
+                push(out, marks, i..i + 2, lex.walk(&bytes[i..i + 2]), false);
                 i += 2;
                 continue;
             }
             if class & PUNCT != 0 {
+                marks.comma_after_entity |=
+                    b == b',' && out[base..].last().is_some_and(|t| t.ent().is_some());
                 push(
                     out,
+                    marks,
                     i..i + 1,
                     lex.walk(&bytes[i..i + 1]),
                     matches!(b, b',' | b';' | b':'),
@@ -475,7 +521,7 @@ fn tokens(
         } else {
             (i + n, lex.walk(&bytes[i..i + n]))
         };
-        push(out, i..j, walk, comma);
+        push(out, marks, i..j, walk, comma);
         // the space after a word (most words have one) needs no turn of the loop; a
         // mention starting there keeps it for the loop's mention check
         i = j + usize::from(j < next && j < end && bytes[j] == b' ');
@@ -693,10 +739,13 @@ fn drop_appositions(toks: &[Tok], rules: &Rules, out: &mut Vec<Tok>) -> bool {
 /// Writes the tokens with anaphors resolved to `out` and returns true, or returns false
 /// when no anaphor resolves to anything (most sentences), leaving `out` and `ctx` alone.
 ///
-/// One pass: until the first anaphor that resolves, nothing is written (an anaphor that
-/// resolves to nothing stays as it is); then the tokens before it are copied at once.
+/// One pass over `starts`, the tokens an anaphor may start at ([`Marks::anaphors`]):
+/// until the first anaphor that resolves, nothing is written (an anaphor that resolves
+/// to nothing stays as it is); then the tokens before it are copied at once, and from
+/// there on the tokens between anaphors.
 fn resolve(
     toks: &[Tok],
+    starts: &[u32],
     ctx: &mut Context,
     gaz: &Entities,
     rules: &Rules,
@@ -715,7 +764,15 @@ fn resolve(
     // writing: `out` holds the tokens before `i`, resolved
     let mut writing = false;
     let mut i = 0;
-    while i < toks.len() {
+    for &at in starts {
+        let at = at as usize;
+        if at < i {
+            continue; // inside an anaphor just replaced
+        }
+        if writing {
+            out.extend_from_slice(&toks[i..at]);
+        }
+        i = at;
         // only anaphors that start with this word can match here
         let candidates = match toks[i].token.word() {
             Some(n) if rules.anaphor_may_start(n, toks.get(i + 1).map(|t| &t.token)) => {
@@ -804,6 +861,9 @@ fn resolve(
             }
         }
         i += n;
+    }
+    if writing {
+        out.extend_from_slice(&toks[i.min(toks.len())..]);
     }
     writing
 }
@@ -1159,10 +1219,80 @@ mod tests {
         ];
         for (text, want) in cases {
             let mut out = Vec::new();
-            tokens(text, 0..text.len(), &[], &ents, &r.lexicon, &mut out);
+            tokens(
+                text,
+                0..text.len(),
+                &[],
+                &ents,
+                &r,
+                &mut out,
+                &mut Marks::default(),
+            );
             let got: Vec<&str> = out.iter().map(|t| t.text(text)).collect();
             assert_eq!(got, want, "{text}");
         }
+    }
+
+    #[test]
+    fn marks_name_every_anaphor_start_and_comma_after_an_entity() {
+        let n = small_normaliser();
+        let (g, r) = (small(), rules());
+        let comma = r.lexicon.grammar.comma;
+        let texts = [
+            "Japan and South Korea imposed sanctions. They also met Canada, the two countries said.",
+            "Chad Smith, a US trade official, visited Nigeria; the leaders met.",
+            "The talks with the President Gabriel Boric, who met India, ended.",
+            "It said the Gabriel Boric visit, and the two sides agreed.",
+            "Kenya , Ethiopia and both sides met. He and she left, the three.",
+            // the token before the sentence is an entity; its first comma follows none
+            ", and India left.",
+        ];
+        let (mut anaphors, mut commas) = (0, 0);
+        for text in texts {
+            let doc = n.normalise(text.as_bytes());
+            let t = tag(&doc, &g);
+            let ents = Entities {
+                gaz: &g,
+                extra: &t.extra,
+            };
+            for (si, span) in doc.sentences.iter().enumerate() {
+                let ms: Vec<Mention> = t
+                    .mentions
+                    .iter()
+                    .filter(|m| m.sentence == si)
+                    .cloned()
+                    .collect();
+                // tokens of an earlier sentence first, as in a run
+                let mut out = vec![Tok::new(Token::ENT, Some(0), 0..0, None)];
+                let mut marks = Marks::default();
+                tokens(
+                    &doc.text,
+                    span.clone(),
+                    &ms,
+                    &ents,
+                    &r,
+                    &mut out,
+                    &mut marks,
+                );
+                let toks = &out[1..];
+                let want: Vec<u32> = (0..toks.len())
+                    .filter(|&i| {
+                        toks[i]
+                            .token
+                            .word()
+                            .is_some_and(|w| r.anaphor_first.contains(w))
+                    })
+                    .map(|i| i as u32)
+                    .collect();
+                assert_eq!(marks.anaphors, want, "{text:?} sentence {si}");
+                let after =
+                    (1..toks.len()).any(|i| toks[i - 1].ent().is_some() && toks[i].token.is(comma));
+                assert_eq!(marks.comma_after_entity, after, "{text:?} sentence {si}");
+                anaphors += want.len();
+                commas += usize::from(after);
+            }
+        }
+        assert!(anaphors >= 5 && commas >= 3, "{anaphors} {commas}");
     }
 
     #[test]
@@ -1183,20 +1313,29 @@ mod tests {
             form: crate::gazetteer::Form::Name,
         };
         let mut out = Vec::new();
-        tokens(text, 0..21, &[], &ents, &r.lexicon, &mut out);
+        tokens(text, 0..21, &[], &ents, &r, &mut out, &mut Marks::default());
         tokens(
             text,
             22..text.len(),
             std::slice::from_ref(&boric),
             &ents,
-            &r.lexicon,
+            &r,
             &mut out,
+            &mut Marks::default(),
         );
         let got: Vec<&str> = out.iter().map(|t| t.text(text)).collect();
         assert_eq!(got, ["thanked", "the", "President", "Gabriel Boric", "met"]);
         // within one sentence the title and "the" join the name
         let mut out = Vec::new();
-        tokens(text, 0..text.len(), &[boric], &ents, &r.lexicon, &mut out);
+        tokens(
+            text,
+            0..text.len(),
+            &[boric],
+            &ents,
+            &r,
+            &mut out,
+            &mut Marks::default(),
+        );
         let got: Vec<&str> = out.iter().map(|t| t.text(text)).collect();
         assert_eq!(got, ["thanked", "Gabriel Boric", "met"]);
     }
