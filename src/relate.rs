@@ -174,11 +174,11 @@ pub fn relate_all<'d>(
 }
 
 /// Buffers that [`relate_all_with`] reuses from one batch to the next: a worker keeps
-/// one, so the kept tokens of a batch (a few MB) are not allocated afresh each time.
+/// one, so the kept tokens of a batch (about 1 MB) are not allocated afresh each time.
 #[derive(Default)]
 pub struct Buffers(Bufs);
 
-/// At most this many kept tokens (~2.6 MB) wait for the rules: a batch of news
+/// At most this many kept tokens (1.5 MB) wait for the rules: a batch of news
 /// articles keeps about 45,000, and one huge article runs its rules in several goes
 /// rather than keeping all its tokens.
 const KEPT_TOKENS: usize = 1 << 16;
