@@ -357,7 +357,7 @@ impl Rules {
             errors.push(rel.error(
                 0,
                 format!(
-                    "the rules' words make a trie of {} nodes, or hold a word of 65,535 bytes: too large",
+                    "the rules' words make a trie of {} nodes, or hold a word of 65,535 bytes or more: too large",
                     lexicon.len()
                 ),
             ));
