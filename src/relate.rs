@@ -327,7 +327,7 @@ fn prepare(
                 kept.toks.truncate(start);
             }
         }
-        update(&mut ctx, &doc.text, span.start, ms, gaz);
+        update(&mut ctx, &doc.text, span.start, ms, gaz, rules);
     }
 }
 
@@ -1069,7 +1069,14 @@ fn modality(text: &str, toks: &[Tok], from: usize, to: usize, rules: &Rules) -> 
 }
 
 /// Carries what this sentence names into the context of the next.
-fn update(ctx: &mut Context, text: &str, sentence_start: usize, ms: &[Mention], gaz: &Entities) {
+fn update(
+    ctx: &mut Context,
+    text: &str,
+    sentence_start: usize,
+    ms: &[Mention],
+    gaz: &Entities,
+    rules: &Rules,
+) {
     if let Some(p) = ms
         .iter()
         .rev()
@@ -1078,8 +1085,7 @@ fn update(ctx: &mut Context, text: &str, sentence_start: usize, ms: &[Mention], 
         ctx.last_person = Some(p.entity);
     }
     for w in ms.windows(2) {
-        let gap = text[w[0].end..w[1].start].trim();
-        if matches!(gap, "and" | "and the" | "-" | "&" | "/") && w[0].entity != w[1].entity {
+        if w[0].entity != w[1].entity && rules.joins(&text[w[0].end..w[1].start]) {
             ctx.push_pair(w[0].entity, w[1].entity, ctx.sentence);
         }
     }

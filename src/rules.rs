@@ -209,6 +209,10 @@ pub struct Rules {
     anaphor_ends: Option<AhoCorasick>,
     /// For each pattern of `anaphor_ends`: its anaphor's kind and whether it is one word.
     end_kinds: Vec<(Anaphor, bool)>,
+    /// The `joins` phrases: the text between two names that makes them the pair a later
+    /// "they" refers to ("India and Russia", "India-US"); lowercase words, one space
+    /// apart.
+    joiners: Vec<String>,
 }
 
 impl Rules {
@@ -221,6 +225,24 @@ impl Rules {
                 Some(Some(seconds)) => next.is_some_and(|t| seconds.iter().any(|&m| t.is(m))),
                 _ => true,
             }
+    }
+
+    /// Is `gap`, the text between two names, a `joins` phrase (whitespace and ASCII case
+    /// aside), so that the two are named together?
+    pub fn joins(&self, gap: &str) -> bool {
+        let gap = gap.trim();
+        let Some(first) = gap.bytes().next() else {
+            return false;
+        };
+        // most gaps are a clause: the first byte and the length rule them out at once
+        self.joiners.iter().any(|j| {
+            j.as_bytes().first() == Some(&first.to_ascii_lowercase()) && gap.len() >= j.len() && {
+                let mut words = gap.split_whitespace();
+                j.split(' ')
+                    .all(|t| words.next().is_some_and(|w| w.eq_ignore_ascii_case(t)))
+                    && words.next().is_none()
+            }
+        })
     }
 
     /// Reads `relations.tsv`, `modality.tsv` and `pronouns.tsv` from a directory.
@@ -337,15 +359,35 @@ impl Rules {
             "planned" => Some(Modality::Planned),
             _ => None,
         });
-        let mut anaphors = phrases(pron, &["phrase", "refers"], &mut errors, |s| match s {
-            "pair" => Some(Anaphor::Pair),
-            "countries" => Some(Anaphor::Countries),
-            "leaders" => Some(Anaphor::Leaders),
-            "person" => Some(Anaphor::Person),
-            "subject" => Some(Anaphor::Subject),
-            "apposition" => Some(Anaphor::Apposition),
+        // a `joins` row is no anaphor: `None` here, it goes to `joiners`
+        let pronouns = phrases(pron, &["phrase", "refers"], &mut errors, |s| match s {
+            "pair" => Some(Some(Anaphor::Pair)),
+            "countries" => Some(Some(Anaphor::Countries)),
+            "leaders" => Some(Some(Anaphor::Leaders)),
+            "person" => Some(Some(Anaphor::Person)),
+            "subject" => Some(Some(Anaphor::Subject)),
+            "apposition" => Some(Some(Anaphor::Apposition)),
+            "joins" => Some(None),
             _ => None,
         });
+        let mut anaphors = Vec::new();
+        let mut joiners = Vec::new();
+        for (p, kind) in pronouns {
+            match kind {
+                Some(a) => anaphors.push((p, a)),
+                // checked below to hold a word
+                None => joiners.push(p.tokens.join(" ")),
+            }
+        }
+        for r in pron.rows().filter(|r| r.fields.get(1) == Some(&"joins")) {
+            let mut words = r.fields[0].split_whitespace();
+            if words.clone().next().is_none() || words.any(|w| w.starts_with('*')) {
+                errors.push(pron.error(
+                    r.line,
+                    "a 'joins' phrase is one or more words matched as written, with no '*'",
+                ));
+            }
+        }
         let lexicon = Lexicon::build(
             rules
                 .iter()
@@ -462,6 +504,7 @@ impl Rules {
             rules,
             cues,
             anaphors,
+            joiners,
         })
     }
 }
@@ -743,6 +786,63 @@ mod tests {
         // one byte shorter fits
         let word = &word[1..];
         assert!(build(&format!("{head}rule\tmeets\t040\t{{A}} {word} {{B}}\n")).is_ok());
+    }
+
+    fn with_pronouns(pronouns: &str) -> Result<Rules, Errors> {
+        Rules::build(
+            &DataFile::from_text(
+                "relations.tsv",
+                "relation\tmeets\tundirected\tmeets\nrule\tmeets\t040\t{AB} <met>\n",
+            ),
+            &DataFile::from_text("modality.tsv", "not\tnegated\n"),
+            &DataFile::from_text("pronouns.tsv", pronouns),
+        )
+    }
+
+    #[test]
+    fn joins_takes_the_whole_gap_as_written() {
+        let r = with_pronouns("they\tpair\nand\tjoins\nand the\tjoins\n-\tjoins\n").unwrap();
+        // (text between two names, do they make a pair?)
+        let cases = [
+            (" and ", true),
+            ("and", true),
+            (" AND ", true),
+            (" and the ", true),
+            (" and\n  the ", true),
+            ("-", true),
+            (" - ", true),
+            ("", false),
+            (" ", false),
+            (" and then ", false),
+            (" and the other ", false),
+            (" the ", false),
+            (" , and ", false),
+            ("--", false),
+        ];
+        for (gap, want) in cases {
+            assert_eq!(r.joins(gap), want, "{gap:?}");
+        }
+        // joiners are not anaphors: "and" starts none
+        assert!(r.anaphors.iter().all(|(p, _)| p.tokens[0] != "and"));
+        // with no `joins` rows nothing joins
+        let none = with_pronouns("they\tpair\n").unwrap();
+        assert!(!none.joins(" and "));
+    }
+
+    #[test]
+    fn bad_joins_rows_name_the_line() {
+        let cases = [
+            (
+                "they\tpair\n*nd\tjoins\n",
+                "pronouns.tsv:2: a 'joins' phrase",
+            ),
+            ("and the *\tjoins\n", "pronouns.tsv:1: a 'joins' phrase"),
+            ("and\tjoin\n", "pronouns.tsv:1: unknown refers 'join'"),
+        ];
+        for (pronouns, want) in cases {
+            let err = with_pronouns(pronouns).unwrap_err().to_string();
+            assert!(err.contains(want), "want {want:?} in {err:?}");
+        }
     }
 
     #[test]
